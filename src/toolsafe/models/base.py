@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -27,6 +27,8 @@ class ChatRequest:
     max_tokens: int = 256
     temperature: float = 0.0
     seed: int = 0
+    context: Mapping[str, Any] = field(default_factory=dict)
+    """Side information for scripted agents (e.g. ``{"scenario": Scenario}``); real models ignore it."""
 
 
 @dataclass(frozen=True)
