@@ -196,7 +196,11 @@ def tool(
 
 
 def build_spec(
-    fn: Callable[..., Any], *, tags: frozenset[str] = frozenset(), domain: str | None = None, name: str | None = None
+    fn: Callable[..., Any],
+    *,
+    tags: frozenset[str] = frozenset(),
+    domain: str | None = None,
+    name: str | None = None,
 ) -> ToolSpec:
     """Build a :class:`ToolSpec` from a function (what :func:`tool` registers)."""
     from toolsafe.sandbox.world import is_state_class
