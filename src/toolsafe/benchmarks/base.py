@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from toolsafe.models.base import ChatModel
+from toolsafe.models.base import ChatModel, ChatRequest, ChatResponse
 
 DATA_ENV = "TOOLSAFE_DATA_DIR"
 """Environment variable pointing at a folder holding ``injecagent/`` and ``agent-safetybench/``."""
@@ -74,3 +74,59 @@ class Benchmark(Protocol):
     def score(self, results: Sequence[BenchResult]) -> dict[str, Any]:
         """The benchmark's official metrics (and toolsafe's extra columns, named apart)."""
         ...
+
+
+class Episode(Protocol):
+    """One case in progress: it asks for model turns until it is finished."""
+
+    def request(self) -> ChatRequest | None:
+        """The next request for the model, or None once the case is finished."""
+        ...
+
+    def observe(self, response: ChatResponse) -> None:
+        """Take the model's answer to the last request."""
+        ...
+
+    def result(self) -> BenchResult:
+        """The finished case."""
+        ...
+
+
+def drive(model: ChatModel, episodes: Iterable[Episode], batch_size: int = 8) -> Iterator[BenchResult]:
+    """Run episodes with one batched ``model.generate`` per step over the active ones.
+
+    At most ``batch_size`` episodes are active at once; each result is yielded as soon as its
+    episode finishes, so the order follows completion, not input.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    pending = iter(episodes)
+    active: list[tuple[Episode, ChatRequest]] = []
+    exhausted = False
+    while True:
+        while not exhausted and len(active) < batch_size:
+            episode = next(pending, None)
+            if episode is None:
+                exhausted = True
+                break
+            request = episode.request()
+            if request is None:
+                yield episode.result()
+            else:
+                active.append((episode, request))
+        if not active:
+            return
+        responses = model.generate([request for _, request in active])
+        if len(responses) != len(active):
+            raise ValueError(
+                f"model {model.name!r} returned {len(responses)} responses for {len(active)} requests"
+            )
+        still_active: list[tuple[Episode, ChatRequest]] = []
+        for (episode, _), response in zip(active, responses, strict=True):
+            episode.observe(response)
+            follow_up = episode.request()
+            if follow_up is None:
+                yield episode.result()
+            else:
+                still_active.append((episode, follow_up))
+        active = still_active
