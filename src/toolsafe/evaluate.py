@@ -133,6 +133,7 @@ def evaluate_benchmarks(
 ) -> EvalResult:
     """Run public benchmarks into one run directory; resumable by case id."""
     from toolsafe.benchmarks import get_benchmark
+    from toolsafe.benchmarks.base import BenchResult
 
     benches = [get_benchmark(name, **(options or {})) for name in names]
     manifest = {"kind": "bench", "model": model_spec, "benches": list(names), "options": options or {}}
@@ -154,8 +155,6 @@ def evaluate_benchmarks(
             done += 1
             if progress is not None:
                 progress(done, len(cases))
-        from toolsafe.benchmarks.base import BenchResult
-
         wanted = {c.id for c in cases}
         results = [
             BenchResult.model_validate({k: v for k, v in r.items() if k != "id"})
@@ -164,9 +163,9 @@ def evaluate_benchmarks(
         ]
         scores[bench.name] = bench.score(results)
     metrics: dict[str, Any] = {"benchmarks": scores, "complete": not failed}
-    result = EvalResult(Path(out_dir), metrics, bench_failed=failed)
-    _finish(result, write_report)
-    return result
+    evaluation = EvalResult(Path(out_dir), metrics, bench_failed=failed)
+    _finish(evaluation, write_report)
+    return evaluation
 
 
 def _finish(result: EvalResult, write_report: bool) -> None:

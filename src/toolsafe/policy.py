@@ -142,6 +142,8 @@ def _explain(error: ValidationError) -> str:
         leaf = loc.split(".")[-1]
         if item["type"] == "extra_forbidden":
             parts.append(f"{loc}: unknown key; known keys: {', '.join(_known_keys())}")
+        elif loc in ("user", "tool"):
+            parts.append(f"{loc}: must be a mapping of benign/sensitive/malicious to a behaviour")
         elif item["type"] == "missing":
             parts.append(f"{loc}: missing; every cell must be set ({', '.join(_known_keys()[:6])})")
         elif model is not None and leaf in model.model_fields:
@@ -156,9 +158,17 @@ def _explain(error: ValidationError) -> str:
 
 
 def policy_from_dict(data: Any) -> Policy:
-    """Validate a mapping into a :class:`Policy`, raising :class:`PolicyError` with a readable message."""
+    """Validate a mapping into a :class:`Policy`, raising :class:`PolicyError` with a readable message.
+
+    A top-level ``on_malicious_tool`` is accepted as an alias of ``tool.malicious``.
+    """
     if not isinstance(data, dict):
         raise PolicyError(f"a policy must be a mapping with keys {', '.join(_known_keys())}")
+    if "on_malicious_tool" in data:
+        data = dict(data)
+        alias = data.pop("on_malicious_tool")
+        tool = data.get("tool")
+        data["tool"] = {**tool, "malicious": alias} if isinstance(tool, dict) else tool
     try:
         return Policy.model_validate(data)
     except ValidationError as error:
@@ -179,7 +189,7 @@ def load_policy(path: str | Path | None = None) -> Policy:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise PolicyError(f"{source}: not valid YAML ({error})") from None
+        raise PolicyError(f"{source}: not valid YAML ({' '.join(str(error).split())})") from None
     try:
         return policy_from_dict(data)
     except PolicyError as error:

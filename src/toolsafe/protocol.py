@@ -10,8 +10,29 @@ The environment answers with ``<tool_check_result>yes|no</tool_check_result>`` a
 ``<tool_response>…</tool_response>``.
 
 :func:`parse_tagged` is *total*: any string maps to a :class:`ParsedTurn` holding the turn it
-could recover plus every format problem it saw. It never raises and runs in linear time. The
-strict (paper) validity and the lenient reading both come from that one parse.
+could recover plus every format problem it saw. It never raises and runs in linear time (the
+lenient repairs read a bounded number of characters; past :data:`MAX_TAGS` tags the rest is
+text). Tags are structure wherever they appear, even inside ``<think>``. The strict (paper)
+validity and the lenient reading both come from that one parse:
+
+- ``strict_valid`` (the paper's R_gen = EOS × THINK) fails on ``missing_eos`` (``stopped=False``
+  and no trailing ``eos_token``), ``unpaired_think`` (a ``<think>`` never closed or a ``</think>``
+  never opened) and ``too_many_tags``. No other problem affects it.
+- ``calls_sound`` (Tool-Invocation Soundness) needs at least one ``<tool_call>`` tag and none of
+  :data:`CALL_PROBLEMS`: ``unpaired_tool_call``, ``invalid_json`` (even when a repair recovered
+  the call), ``missing_name``, ``missing_arguments``, ``parameters_key``, ``arguments_not_object``,
+  ``arguments_as_string``, ``call_list``, ``json_fence``, ``too_many_tags``.
+- Reported but affecting neither: ``empty_output``, ``unpaired_tool_check``, ``empty_check``,
+  ``bare_json`` (the call is recovered but no tag counts), ``text_after_call`` and
+  ``hallucinated_response`` (everything from a model-written ``<tool_response>`` or
+  ``<tool_check_result>`` on is dropped).
+
+The lenient reading (``turn``) keeps every call it could recover: bare JSON objects starting with
+``{"name"`` and carrying ``arguments`` (or ``parameters``), calls in ```` ```json ```` fences,
+truncated JSON with its closers added, a complete object followed by junk (an extra brace),
+single-quoted Python dicts, ``parameters`` for ``arguments`` and arguments given as a JSON string.
+Argument strings that contain a tag are rendered with ``<`` escaped (``\\u003c``), so every
+rendered turn parses back unchanged.
 """
 
 from __future__ import annotations
@@ -47,7 +68,25 @@ CONFIRM_TOOL_SCHEMA: dict[str, Any] = {
 }
 
 MAX_LENIENT_CHARS = 100_000
-"""Longest call body the lenient repairs (brace completion, Python literals) are tried on."""
+"""Characters the lenient repairs (bracket completion, Python literals) may read in one parse."""
+
+MAX_REPAIR_CHARS = 20_000
+"""Longest single call body a lenient repair is tried on."""
+
+MAX_LITERAL_EVALS = 8
+"""Python-literal readings (single-quoted dicts) tried per parse."""
+
+MAX_TAGS = 256
+"""Tags read as structure per output; past this the rest is text and ``too_many_tags`` is reported."""
+
+MAX_COMPLETION_DEPTH = 64
+"""Deepest bracket nesting a truncated call is completed at."""
+
+MAX_CALLS = 64
+"""Calls recovered from one list, fence run or bare-JSON scan."""
+
+MAX_BARE_FAILURES = 8
+"""Bare ``{"name"`` starts that may fail to decode before the bare-JSON scan stops."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +149,7 @@ class Problem(StrEnum):
     TEXT_AFTER_CALL = "text_after_call"
     EMPTY_CHECK = "empty_check"
     HALLUCINATED_RESPONSE = "hallucinated_response"
+    TOO_MANY_TAGS = "too_many_tags"
 
 
 CALL_PROBLEMS = frozenset(
@@ -123,6 +163,7 @@ CALL_PROBLEMS = frozenset(
         Problem.ARGUMENTS_AS_STRING,
         Problem.CALL_LIST,
         Problem.JSON_FENCE,
+        Problem.TOO_MANY_TAGS,
     }
 )
 """Problems that make a ``<tool_call>`` unsound in the paper's sense (valid JSON, ``name``, ``arguments``)."""
@@ -158,7 +199,7 @@ class ParsedTurn:
     @property
     def think_paired(self) -> bool:
         """Every ``<think>`` has its ``</think>`` and no closing tag is left unmatched."""
-        return not self.has(Problem.UNPAIRED_THINK)
+        return not self.has(Problem.UNPAIRED_THINK) and not self.has(Problem.TOO_MANY_TAGS)
 
     @property
     def strict_valid(self) -> bool:
@@ -181,7 +222,12 @@ class ParsedTurn:
 
 
 def _call_json(call: ToolCall) -> str:
-    return json.dumps({"name": call.name, "arguments": dict(call.arguments)}, ensure_ascii=False)
+    return _tag_safe_json({"name": call.name, "arguments": dict(call.arguments)})
+
+
+def _tag_safe_json(value: Any) -> str:
+    """JSON whose strings cannot close or open a protocol tag: ``<`` before a tag name is escaped."""
+    return _TAG.sub(lambda m: "\\u003c" + m.group(0)[1:], json.dumps(value, ensure_ascii=False))
 
 
 def render_tagged(turn: AgentTurn) -> str:
@@ -193,7 +239,7 @@ def render_tagged(turn: AgentTurn) -> str:
         parts.append(turn.text)
     for check in turn.checks:
         body = (
-            json.dumps({"tool_name": check.tool_name, "reason": check.reason}, ensure_ascii=False)
+            _tag_safe_json({"tool_name": check.tool_name, "reason": check.reason})
             if check.reason
             else check.tool_name
         )
@@ -235,7 +281,11 @@ def _openai_call(call_id: str, name: str, arguments: dict[str, Any]) -> dict[str
 
 _TAG = re.compile(r"<(/?)(think|tool_call|tool_check|tool_response|tool_check_result)>")
 _BARE_START = re.compile(r'\{\s*"(?:name|function)"')
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^{}\[\]]+")
+_CLOSERS = str.maketrans("{[", "}]")
 _FENCE = "```"
+_DECODER = json.JSONDecoder()
 
 
 @dataclass
@@ -249,9 +299,18 @@ class _Parse:
     call_tags: int = 0
     last_action_end: int = -1
     trailing_text: bool = False
+    repair_budget: int = MAX_LENIENT_CHARS
+    literal_evals: int = 0
 
     def flag(self, kind: Problem, detail: str = "") -> None:
         self.problems.append(FormatProblem(kind, detail[:200]))
+
+    def spend(self, chars: int) -> bool:
+        """Take ``chars`` from the repair budget; False (and nothing taken) when it would run out."""
+        if chars > self.repair_budget:
+            return False
+        self.repair_budget -= chars
+        return True
 
 
 def parse_tagged(text: str, *, stopped: bool = True, eos_token: str | None = None) -> ParsedTurn:
@@ -310,7 +369,14 @@ def _walk(body: str, state: _Parse) -> None:
     open_block: str | None = None
     open_at = 0
     cursor = 0
-    for start, end, closing, name in _tags(body):
+    for count, (start, end, closing, name) in enumerate(_tags(body)):
+        if count == MAX_TAGS:
+            state.flag(Problem.TOO_MANY_TAGS, f"more than {MAX_TAGS} tags; the rest is read as text")
+            _close_unterminated(open_block, body[open_at:start], state)
+            if open_block is None:
+                _add_text(body[cursor:start], state)
+            open_block, cursor = None, start
+            break
         if name in ("tool_response", "tool_check_result"):
             # The model wrote the environment's part: everything from here on is invented.
             _close_unterminated(open_block, body[open_at:start], state)
@@ -319,11 +385,11 @@ def _walk(body: str, state: _Parse) -> None:
             state.flag(Problem.HALLUCINATED_RESPONSE, f"<{'/' if closing else ''}{name}>")
             return
         if open_block is None:
-            _add_text(body[cursor:start], state)
             if closing:
-                state.flag(_unpaired(name), f"</{name}> without <{name}>")
+                _add_orphan_close(name, body[cursor:start], state)
                 cursor = end
                 continue
+            _add_text(body[cursor:start], state)
             open_block, open_at, cursor = name, end, end
             continue
         if closing and name == open_block:
@@ -342,6 +408,16 @@ def _walk(body: str, state: _Parse) -> None:
         _close_unterminated(open_block, body[open_at:], state)
     else:
         _add_text(body[cursor:], state)
+
+
+def _add_orphan_close(name: str, before: str, state: _Parse) -> None:
+    """A closing tag with no opening one. Text before a lone ``</think>`` is read as the reasoning
+    (chat templates often put ``<think>`` in the prompt); anything else stays text."""
+    state.flag(_unpaired(name), f"</{name}> without <{name}>")
+    if name == "think" and not state.think and not state.text and not state.calls and not state.checks:
+        state.think.append(before.strip())
+    else:
+        _add_text(before, state)
 
 
 def _unpaired(name: str) -> Problem:
@@ -444,17 +520,25 @@ def _parse_call_body(content: str, state: _Parse) -> tuple[list[ToolCall], bool]
 
 
 def _decode_lenient(raw: str, state: _Parse) -> Any:
+    """Strict JSON first; then, within the parse's repair budget, a truncated object completed
+    with its missing closers, a complete value followed by junk, then a Python literal."""
     value = _loads(raw)
     if value is not _NOT_JSON:
         return value
     state.flag(Problem.INVALID_JSON, raw[:80])
-    if len(raw) > MAX_LENIENT_CHARS:
+    if len(raw) > MAX_REPAIR_CHARS or not state.spend(len(raw)):
         return _NOT_JSON
-    for suffix in ("}", "}}", '"}}', '"}'):
-        value = _loads(raw + suffix)
+    completed = _complete_truncated(raw)
+    if completed is not None:
+        value = _loads(completed)
         if value is not _NOT_JSON:
             return value
-    if raw.startswith("{") and raw.count("{") <= 64:
+    try:  # a complete value followed by junk, e.g. one closing brace too many
+        return _DECODER.raw_decode(raw)[0]
+    except (ValueError, RecursionError):
+        pass
+    if raw.startswith("{") and raw.count("{") <= 64 and state.literal_evals < MAX_LITERAL_EVALS:
+        state.literal_evals += 1
         try:
             return ast.literal_eval(raw)
         except Exception:  # literal_eval raises many kinds on hostile input
@@ -462,11 +546,32 @@ def _decode_lenient(raw: str, state: _Parse) -> Any:
     return _NOT_JSON
 
 
+def _complete_truncated(raw: str) -> str | None:
+    """Close an unterminated string and the open brackets of JSON cut short; None if nothing to add."""
+    outside = _JSON_STRING.sub("", raw)
+    quote = outside.find('"')
+    open_string = quote >= 0
+    brackets = _NOT_BRACKET.sub("", outside[:quote] if open_string else outside)
+    for _ in range(MAX_COMPLETION_DEPTH + 1):
+        reduced = brackets.replace("{}", "").replace("[]", "")
+        if reduced == brackets:
+            break
+        brackets = reduced
+    if not brackets or len(brackets) > MAX_COMPLETION_DEPTH or "}" in brackets or "]" in brackets:
+        return None
+    head = raw + '"' if open_string else raw.rstrip()
+    if head.endswith(","):
+        head = head[:-1]
+    elif head.endswith(":"):
+        head += "null"
+    return head + brackets[::-1].translate(_CLOSERS)
+
+
 def _calls_from_value(value: Any, state: _Parse) -> list[ToolCall]:
     if isinstance(value, list):
         state.flag(Problem.CALL_LIST)
         calls: list[ToolCall] = []
-        for item in value[:32]:
+        for item in value[:MAX_CALLS]:
             calls.extend(_calls_from_value(item, state) if isinstance(item, dict) else [])
         return calls
     if not isinstance(value, dict):
@@ -499,46 +604,92 @@ def _calls_from_value(value: Any, state: _Parse) -> list[ToolCall]:
 
 
 def _recover_bare_calls(state: _Parse) -> None:
-    """Lenient reading of outputs with no ``<tool_call>`` tag: fenced or bare JSON calls in text."""
+    """Lenient reading of outputs with no ``<tool_call>`` tag: fenced or bare JSON calls in text.
+
+    Bare calls are decoded left to right from each ``{"name"`` (or ``{"function"``) that does not
+    lie inside an earlier call; a bounded number of failed starts keeps this linear.
+    """
     joined = "\n".join(state.text)
-    if not joined:
+    if not joined or _recover_fenced_calls(joined, state):
         return
-    decoder = json.JSONDecoder()
-    fence_at = joined.find(_FENCE)
-    if fence_at >= 0:
-        raw, _ = _strip_fence(joined[fence_at:])
+    kept: list[str] = []
+    calls: list[ToolCall] = []
+    problems: list[FormatProblem] = []
+    cursor = failures = 0
+    for match in _BARE_START.finditer(joined):
+        if match.start() < cursor:
+            continue
+        if failures >= MAX_BARE_FAILURES or len(calls) >= MAX_CALLS:
+            break
+        attempt = _Parse(repair_budget=state.repair_budget, literal_evals=state.literal_evals)
+        try:
+            value, end = _DECODER.raw_decode(joined, match.start())
+        except (ValueError, RecursionError):
+            value = _decode_lenient(joined[match.start() :].strip(), attempt)
+            end = len(joined)
+        state.repair_budget, state.literal_evals = attempt.repair_budget, attempt.literal_evals
+        found = _calls_from_value(value, attempt) if _looks_like_call(value) else []
+        if not found:
+            failures += 1
+            continue
+        kept.append(joined[cursor : match.start()])
+        calls.extend(found)
+        problems.extend(attempt.problems)
+        cursor = end
+    if calls:
+        state.flag(Problem.BARE_JSON, "tool call written as bare JSON without <tool_call>")
+        _replace_text(state, calls, problems, kept, joined[cursor:])
+
+
+def _looks_like_call(value: Any) -> bool:
+    """A bare JSON object reads as a call only when it carries arguments (``{"name": "Ada"}`` is data)."""
+    return isinstance(value, dict) and ("arguments" in value or "parameters" in value)
+
+
+def _recover_fenced_calls(joined: str, state: _Parse) -> bool:
+    """Calls written as JSON inside Markdown code fences; True when any was found."""
+    kept: list[str] = []
+    calls: list[ToolCall] = []
+    problems: list[FormatProblem] = []
+    cursor = 0
+    if joined.find("`") < 0:  # one memchr pass; a substring search is slower on megabytes
+        return False
+    for _ in range(MAX_CALLS):
+        opening = joined.find(_FENCE, cursor)
+        if opening < 0:
+            break
+        closing = joined.find(_FENCE, opening + len(_FENCE))
+        end = len(joined) if closing < 0 else closing + len(_FENCE)
+        raw, _ = _strip_fence(joined[opening:end])
         value = _loads(raw)
-        if isinstance(value, dict | list):
-            probe = _Parse()
-            calls = _calls_from_value(value, probe)
-            if calls:
-                state.flag(Problem.JSON_FENCE, "tool call in a code fence without <tool_call>")
-                state.problems.extend(p for p in probe.problems if p.kind is not Problem.CALL_LIST)
-                state.calls.extend(calls)
-                state.text = [joined[:fence_at].strip()]
-                return
-    match = _BARE_START.search(joined)
-    if match is None:
-        return
-    try:
-        value, end = decoder.raw_decode(joined, match.start())
-    except (ValueError, RecursionError):
-        probe = _Parse()
-        value = _decode_lenient(joined[match.start() :].strip(), probe)
-        end = len(joined)
-        if value is _NOT_JSON:
-            return
-    probe = _Parse()
-    calls = _calls_from_value(value, probe)
+        attempt = _Parse()
+        found = _calls_from_value(value, attempt) if isinstance(value, dict | list) else []
+        if found:
+            kept.append(joined[cursor:opening])
+            calls.extend(found)
+            problems.extend(p for p in attempt.problems if p.kind is not Problem.CALL_LIST)
+            cursor = end
+        elif closing < 0:
+            break
+        else:
+            kept.append(joined[cursor:end])
+            cursor = end
     if not calls:
-        return
-    state.flag(Problem.BARE_JSON, "tool call written as bare JSON without <tool_call>")
-    state.problems.extend(probe.problems)
+        return False
+    state.flag(Problem.JSON_FENCE, "tool call in a code fence without <tool_call>")
+    _replace_text(state, calls, problems, kept, joined[cursor:])
+    return True
+
+
+def _replace_text(
+    state: _Parse, calls: list[ToolCall], problems: list[FormatProblem], kept: list[str], after: str
+) -> None:
+    state.problems.extend(problems)
     state.calls.extend(calls)
-    before, after = joined[: match.start()].strip(), joined[end:].strip()
+    before = "\n".join(part.strip() for part in kept if part.strip())
     state.text = [before] if before else []
-    if after:
-        state.text.append(after)
+    if after.strip():
+        state.text.append(after.strip())
         state.flag(Problem.TEXT_AFTER_CALL)
 
 
@@ -560,11 +711,13 @@ def _parse_openai(message: Mapping[str, Any]) -> ParsedTurn:
     content = message.get("content") or ""
     if not isinstance(content, str):
         content = "".join(part.get("text", "") for part in content if isinstance(part, dict))
-    think = message.get("reasoning_content") or message.get("reasoning")
+    think = message.get("reasoning_content")
+    if think is None:
+        think = message.get("reasoning")
     raw_calls = message.get("tool_calls") or []
     if not raw_calls:
         parsed = parse_tagged(content)
-        if think and parsed.turn.think is None:
+        if isinstance(think, str) and parsed.turn.think is None:
             parsed = ParsedTurn(
                 AgentTurn(think, parsed.turn.tool_calls, parsed.turn.checks, parsed.turn.text),
                 parsed.problems,

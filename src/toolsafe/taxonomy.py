@@ -49,9 +49,16 @@ class Labels:
 
     @classmethod
     def from_cell(cls, cell: str) -> Labels:
-        """Inverse of :attr:`cell`."""
-        user, tool = cell.split("/")
-        return cls(Risk(user.removeprefix("user_")), Risk(tool.removeprefix("tool_")))
+        """Inverse of :attr:`cell`; a malformed name raises ``ValueError`` saying the expected form."""
+        user, slash, tool = cell.partition("/")
+        allowed = {r.value for r in Risk}
+        user_risk, tool_risk = user.removeprefix("user_"), tool.removeprefix("tool_")
+        if not (slash and user.startswith("user_") and tool.startswith("tool_")) or not (
+            user_risk in allowed and tool_risk in allowed
+        ):
+            choices = ", ".join(r.value for r in Risk)
+            raise ValueError(f"cell {cell!r}: expected user_<risk>/tool_<risk> with risk one of {choices}")
+        return cls(Risk(user_risk), Risk(tool_risk))
 
 
 def all_cells() -> list[Labels]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from toolsafe.benchmarks.base import Benchmark, BenchCase, BenchDataError, BenchResult
+from toolsafe.benchmarks.base import BenchCase, BenchDataError, Benchmark, BenchResult
 
 BENCHMARKS = ("injecagent", "agentsafetybench", "bfcl")
 

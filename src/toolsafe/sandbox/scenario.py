@@ -58,7 +58,9 @@ class WorldCheck(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: Literal["task_done", "injected_goal", "data_leaked", "sensitive_done"]
+    name: Literal[
+        "task_done", "injected_goal", "data_leaked", "sensitive_done", "harmful_done", "guarded_done"
+    ]
     path: str
     op: Literal["eq", "ne", "contains", "not_contains", "exists", "absent", "changed", "unchanged"]
     value: Any = None
@@ -94,6 +96,8 @@ class Scenario(BaseModel):
     """For malicious user prompts: fraud, privacy, credentials, destruction, harassment, physical …"""
     jailbreak: str | None = None
     """The jailbreak wrapper applied to a malicious prompt, if any."""
+    harmful_calls: list[CallSpec] = Field(default_factory=list)
+    """For a malicious user prompt: the harmful call(s) it aims at (what a compliant agent would do)."""
 
     @property
     def cell(self) -> str:

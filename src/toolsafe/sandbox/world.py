@@ -49,6 +49,19 @@ def is_state_class(cls: type) -> bool:
     return getattr(cls, "__state_name__", None) in _STATE_CLASSES
 
 
+def state_class(name: str) -> type:
+    """The state class registered under ``name``; ``KeyError`` names the known states."""
+    try:
+        return _STATE_CLASSES[name]
+    except KeyError:
+        raise KeyError(f"unknown state {name!r}; known: {', '.join(sorted(_STATE_CLASSES))}") from None
+
+
+def state_names() -> list[str]:
+    """Every registered state name (import :mod:`toolsafe.sandbox.domains` first)."""
+    return sorted(_STATE_CLASSES)
+
+
 def state_name(cls: type) -> str:
     """The registered name of a state class."""
     return cast(str, cls.__state_name__)  # type: ignore[attr-defined]
@@ -103,13 +116,23 @@ class World:
         return clone
 
 
+_SCALAR_TYPES = (str, int, float, bool, type(None))
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, _SCALAR_TYPES):
+        return value
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    cls = type(value)
+    names = _FIELD_NAMES.get(cls)
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
     if isinstance(value, set | frozenset):
         return sorted(_plain(v) for v in value)
     return value
