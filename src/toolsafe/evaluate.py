@@ -95,8 +95,8 @@ def evaluate_sandbox(
             progress(counter["done"], total)
 
     summary = run_episodes(model, scenarios, store, config=cfg, policy=pol, on_done=on_done)
-    wanted = {s.id for s in scenarios}
-    records = [r for r in store.records() if r["id"] in wanted]
+    by_id = {r["id"]: r for r in store.records()}
+    records = [by_id[s.id] for s in scenarios if s.id in by_id]  # scenario order: metrics match on resume
     metrics = metrics_document(records)
     metrics["complete"] = not summary.failed
     result = EvalResult(Path(out_dir), metrics, summary)
@@ -155,11 +155,11 @@ def evaluate_benchmarks(
             done += 1
             if progress is not None:
                 progress(done, len(cases))
-        wanted = {c.id for c in cases}
+        by_id = {r["id"]: r for r in store.records()}
         results = [
-            BenchResult.model_validate({k: v for k, v in r.items() if k != "id"})
-            for r in store.records()
-            if r["id"] in wanted
+            BenchResult.model_validate({k: v for k, v in by_id[c.id].items() if k != "id"})
+            for c in cases
+            if c.id in by_id
         ]
         scores[bench.name] = bench.score(results)
     metrics: dict[str, Any] = {"benchmarks": scores, "complete": not failed}

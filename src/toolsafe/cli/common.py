@@ -7,7 +7,15 @@ from contextlib import contextmanager
 
 import typer
 
-USER_ERRORS: tuple[type[BaseException], ...] = (ValueError, FileNotFoundError, KeyError, ImportError)
+from toolsafe.models.errors import ModelUnavailableError
+
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    ValueError,
+    FileNotFoundError,
+    KeyError,
+    ImportError,
+    ModelUnavailableError,
+)
 
 
 @contextmanager

@@ -73,7 +73,10 @@ def _pyplot() -> Any:
 
 def _metric_table(metrics: dict[str, Any]) -> str:
     rows = []
-    for name, estimate in metrics.items():
+    order = list(HIGHER_IS_BETTER)
+    for name, estimate in sorted(
+        metrics.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99
+    ):
         arrow = "↑" if HIGHER_IS_BETTER.get(name, True) else "↓"
         value = (
             f"<td>{estimate['value']:.3f} <span class='muted'>[{estimate['low']:.3f}, {estimate['high']:.3f}] "
@@ -107,7 +110,7 @@ def _confusion_table(confusion: dict[str, dict[str, int]]) -> str:
         for column in columns:
             count = counts.get(column, 0)
             shade = int(255 - 140 * count / total)
-            color = f"rgb({shade},{255 if column == expected else shade},{shade})"
+            color = f"rgb({shade},255,{shade})" if column == expected else f"rgb(255,{shade},{shade})"
             cells.append(f'<td style="background:{color}">{count}</td>')
         rows.append(f'<tr><td class="l">{expected}</td>' + "".join(cells) + "</tr>")
     return "<table>" + head + "".join(rows) + "</table>"
@@ -143,10 +146,9 @@ def _cell_plot(per_cell: dict[str, dict[str, Any]]) -> str:
 
 
 def _cell_utility(metrics: dict[str, Any]) -> float:
-    for name in ("utility", "utility_under_attack"):
-        if name in metrics:
-            return float(metrics[name]["value"])
-    return float("nan")
+    if "task_success_rate" in metrics:
+        return float(metrics["task_success_rate"]["value"])
+    return 0.0
 
 
 def _transcript(record: dict[str, Any]) -> str:
@@ -212,10 +214,14 @@ def _fmt(value: Any) -> str:
 def render_run(manifest: dict[str, Any], metrics: dict[str, Any], records: Sequence[dict[str, Any]]) -> str:
     """The HTML text of one run's report."""
     title = f"toolsafe report — {manifest.get('model', '?')}"
-    sections = [
-        f"<h1>{_esc(title)}</h1>",
-        f"<p class='muted'>{_esc(json.dumps(manifest, sort_keys=True))}</p>",
-    ]
+    facts = " · ".join(
+        f"{_esc(k)}: <b>{_esc(v)}</b>" for k, v in sorted(manifest.items()) if not isinstance(v, dict | list)
+    )
+    sections = [f"<h1>{_esc(title)}</h1>", f"<p class='muted'>{facts}</p>"]
+    if isinstance(manifest.get("policy"), dict):
+        sections.append(
+            f"<p class='muted'>policy: {_esc(json.dumps(manifest['policy'], sort_keys=True))}</p>"
+        )
     if metrics.get("overall"):
         sections += [
             "<h2>Headline</h2>",
@@ -225,7 +231,7 @@ def render_run(manifest: dict[str, Any], metrics: dict[str, Any], records: Seque
         ]
         per_cell = metrics.get("per_cell", {})
         if per_cell:
-            cell_metrics = ["policy_accuracy", "utility", "utility_under_attack", "attack_success_rate"]
+            cell_metrics = ["policy_accuracy", "task_success_rate", "attack_success_rate"]
             cell_metrics += ["refusal_rate", "confirm_rate", "over_confirm_rate"]
             sections += [
                 "<h2>Safety and utility per cell</h2>",
@@ -236,7 +242,9 @@ def render_run(manifest: dict[str, Any], metrics: dict[str, Any], records: Seque
         if per_domain:
             sections += [
                 "<h2>Per domain</h2>",
-                _grouped_table(per_domain, ["policy_accuracy", "utility", "attack_success_rate"], "domain"),
+                _grouped_table(
+                    per_domain, ["policy_accuracy", "task_success_rate", "attack_success_rate"], "domain"
+                ),
             ]
     if metrics.get("benchmarks"):
         sections += ["<h2>Public benchmarks</h2>", _bench_section(metrics["benchmarks"])]
