@@ -143,8 +143,13 @@ def _print_headline(metrics: dict[str, object]) -> None:
             table.add_column("metric")
             table.add_column("value", justify="right")
             for key, value in _flat(scores).items():
+                if any(part in _DETAIL for part in key.split("/")):
+                    continue  # per-category detail stays in metrics.json and the report
                 table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
             console.print(table)
+
+
+_DETAIL = {"categories", "by_risk", "by_failure_mode", "counts", "left_out", "decisions"}
 
 
 def _flat(value: object, prefix: str = "") -> dict[str, object]:
