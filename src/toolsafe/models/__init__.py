@@ -1,5 +1,15 @@
-"""Model backends behind one :class:`~toolsafe.models.base.ChatModel` protocol."""
+"""Model backends behind one :class:`~toolsafe.models.base.ChatModel` protocol, built from spec strings."""
 
-from toolsafe.models.base import ChatModel, ChatRequest, ChatResponse
+from toolsafe.models.base import ChatModel, ChatRequest, ChatResponse, failed_response
+from toolsafe.models.errors import ModelSpecError, ModelUnavailableError
+from toolsafe.models.registry import load_model
 
-__all__ = ["ChatModel", "ChatRequest", "ChatResponse"]
+__all__ = [
+    "ChatModel",
+    "ChatRequest",
+    "ChatResponse",
+    "ModelSpecError",
+    "ModelUnavailableError",
+    "failed_response",
+    "load_model",
+]

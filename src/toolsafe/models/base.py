@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from toolsafe.protocol import ParsedTurn
+from toolsafe.protocol import FormatProblem, ParsedTurn, Problem, parse_tagged
 
 WireFormat = Literal["tagged", "native"]
 """``tagged``: the model writes ``<tool_call>`` text; ``native``: OpenAI ``tool_calls``."""
@@ -44,6 +44,18 @@ class ChatResponse:
     error: str | None = None
     """Set when the call failed after retries (network, server, timeout)."""
     usage: dict[str, int] = field(default_factory=dict)
+
+
+def failed_response(error: str) -> ChatResponse:
+    """The response for a request that produced no output: an empty, unterminated turn plus ``error``."""
+    return ChatResponse(parsed=parse_tagged("", stopped=False), finish_reason="error", error=error)
+
+
+def mark_truncated(parsed: ParsedTurn) -> ParsedTurn:
+    """A parse of output cut at the length limit: ``eos`` false and a ``missing_eos`` problem."""
+    if not parsed.eos:
+        return parsed
+    return replace(parsed, eos=False, problems=(FormatProblem(Problem.MISSING_EOS), *parsed.problems))
 
 
 @runtime_checkable
