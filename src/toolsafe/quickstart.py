@@ -1,0 +1,191 @@
+"""The main job on the embedded model: evaluate → SFT warm start → GRPO → evaluate → one report.
+
+Every stage writes into its own folder under ``out`` and is skipped when its output already
+exists, so an interrupted quickstart resumes where it stopped (evaluations resume episode by
+episode, training from its last checkpoint)::
+
+    out/eval-base/   the embedded model before training
+    out/sft/         SFT warm start on oracle conversations (final/ is the checkpoint)
+    out/eval-sft/
+    out/grpo/        GRPO in the sandbox from the SFT checkpoint (final/)
+    out/eval-grpo/
+    out/report.html  before / after SFT / after GRPO, per metric and per cell, with reward curves
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from toolsafe.rollout import RolloutConfig
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class QuickstartConfig:
+    """Sizes of the quickstart; the defaults fit a 2-core CPU in about half an hour."""
+
+    out: Path = Path("runs/quickstart")
+    eval_limit: int = 35
+    """Test scenarios per evaluation (balanced over the 7 cells)."""
+    eval_max_turns: int = 4
+    eval_max_tokens: int = 128
+    eval_batch_size: int = 8
+    model_options: str = "dtype=float32"
+    """Options of the hf backend for every evaluation (fp32 is the faster CPU path for this model)."""
+    sft_overrides: tuple[tuple[str, Any], ...] = ()
+    grpo_overrides: tuple[tuple[str, Any], ...] = ()
+
+
+def recipe_data(name: str) -> dict[str, Any]:
+    """A shipped recipe (``toolsafe/recipes/<name>.yaml``) as a mapping."""
+    text = resources.files("toolsafe").joinpath(f"recipes/{name}.yaml").read_text()
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+def _evaluate(spec: str, out: Path, cfg: QuickstartConfig, log: Log) -> dict[str, Any]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from toolsafe.evaluate import evaluate_sandbox
+    from toolsafe.models.registry import load_model
+
+    config = RolloutConfig(
+        batch_size=cfg.eval_batch_size, max_turns=cfg.eval_max_turns, max_tokens=cfg.eval_max_tokens
+    )
+    log(f"evaluating {spec} on {cfg.eval_limit} test scenarios → {out}")
+    with Progress(
+        TextColumn(f"[bold]eval {out.name}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+    ) as progress:
+        task = progress.add_task("eval", total=None)
+        result = evaluate_sandbox(
+            load_model(spec),
+            spec,
+            out,
+            limit=cfg.eval_limit,
+            config=config,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    return result.metrics
+
+
+def run_quickstart(cfg: QuickstartConfig | None = None, log: Log = print) -> Path:
+    """Run every stage that has not finished yet; returns the path of the final report."""
+    from toolsafe.train import train_grpo, train_sft
+    from toolsafe.train.config import GRPORecipe, SFTRecipe, merge_overrides, parse_recipe
+
+    cfg = cfg or QuickstartConfig()
+    out = cfg.out
+    out.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = _read_json(out / "timings.json")
+
+    def stage(name: str, done: bool, work: Callable[[], object]) -> None:
+        if done:
+            log(f"[{name}] already done, skipping")
+            return
+        start = time.perf_counter()
+        work()
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
+        (out / "timings.json").write_text(json.dumps(timings, indent=2))
+
+    sft_final = out / "sft" / "final"
+    grpo_final = out / "grpo" / "final"
+    sft_data = merge_overrides(
+        recipe_data("cpu-smollm2-sft"), {"output_dir": str(out / "sft"), **dict(cfg.sft_overrides)}
+    )
+    grpo_data = merge_overrides(
+        recipe_data("cpu-smollm2-grpo"),
+        {"output_dir": str(out / "grpo"), "init_from": str(sft_final), **dict(cfg.grpo_overrides)},
+    )
+    sft_recipe = parse_recipe(sft_data, SFTRecipe, source="cpu-smollm2-sft")
+    grpo_recipe = parse_recipe(grpo_data, GRPORecipe, source="cpu-smollm2-grpo")
+
+    stage(
+        "eval-base", _finished(out / "eval-base"), lambda: _evaluate("smollm2", out / "eval-base", cfg, log)
+    )
+    stage("sft", (sft_final / "config.json").exists(), lambda: train_sft(sft_recipe, log=log))
+    stage(
+        "eval-sft",
+        _finished(out / "eval-sft"),
+        lambda: _evaluate(f"hf:{sft_final}", out / "eval-sft", cfg, log),
+    )
+    stage("grpo", (grpo_final / "config.json").exists(), lambda: train_grpo(grpo_recipe, log=log))
+    stage(
+        "eval-grpo",
+        _finished(out / "eval-grpo"),
+        lambda: _evaluate(f"hf:{grpo_final}", out / "eval-grpo", cfg, log),
+    )
+
+    report = write_quickstart_report(out)
+    log(f"report: {report}")
+    for name, seconds in timings.items():
+        log(f"  {name:<10} {seconds / 60:5.1f} min")
+    return report
+
+
+def _finished(run_dir: Path) -> bool:
+    metrics = _read_json(run_dir / "metrics.json")
+    return bool(metrics.get("complete")) and bool(metrics.get("n_episodes"))
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+def reward_curves(grpo_dir: Path) -> dict[str, list[tuple[int, float]]]:
+    """Per-step reward and reward-term series from the GRPO trainer's log (``trainer_state.json``)."""
+    candidates = sorted(grpo_dir.glob("**/trainer_state.json"), key=lambda p: p.stat().st_mtime)
+    if not candidates:
+        return {}
+    history = json.loads(candidates[-1].read_text()).get("log_history", [])
+    curves: dict[str, list[tuple[int, float]]] = {}
+    for entry in history:
+        step = entry.get("step")
+        for key, value in entry.items():
+            if isinstance(value, int | float) and (
+                key == "reward" or key.startswith(("reward_terms/", "rewards/"))
+            ):
+                curves.setdefault(key, []).append((int(step), float(value)))
+    return curves
+
+
+def write_quickstart_report(out: Path) -> Path:
+    """Comparison of the three evaluations plus the GRPO reward curves, in one HTML file."""
+    from toolsafe.report.html import png_tag, pyplot, render_comparison
+
+    runs = [
+        (label, _read_json(out / name / "metrics.json"))
+        for label, name in (("base", "eval-base"), ("after SFT", "eval-sft"), ("after GRPO", "eval-grpo"))
+        if (out / name / "metrics.json").exists()
+    ]
+    page = render_comparison(runs) if runs else "<html><body></body></html>"
+    curves = reward_curves(out / "grpo")
+    if curves:
+        plt = pyplot()
+        fig, axis = plt.subplots(figsize=(11, 4.5))
+        for key, points in sorted(curves.items()):
+            steps, values = zip(*points, strict=True)
+            axis.plot(steps, values, label=key, linewidth=2.5 if key == "reward" else 1.0)
+        axis.set_xlabel("GRPO step")
+        axis.set_ylabel("mean over the step's rollouts")
+        axis.legend(fontsize=7, ncol=3)
+        axis.set_title("GRPO reward and each shaped term")
+        page = page.replace("</body>", f"<h2>GRPO reward curves</h2>{png_tag(fig)}</body>")
+    path = out / "report.html"
+    path.write_text(page.replace("toolsafe comparison</h1>", "toolsafe quickstart</h1>"), encoding="utf-8")
+    return path

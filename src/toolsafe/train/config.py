@@ -1,0 +1,185 @@
+"""Training recipes as files: pydantic-validated YAML for the SFT warm start and GRPO.
+
+A bad recipe raises :class:`RecipeError` with one line naming the file, the field and the fix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+Precision = Literal["fp32", "bf16-mixed", "bf16"]
+"""``fp32``: fp32 weights and compute; ``bf16-mixed``: fp32 master weights with bf16 autocast;
+``bf16``: pure bf16 weights (GPU only; on CPU small updates round away)."""
+
+
+class RecipeError(ValueError):
+    """A recipe file is missing or invalid; the message names the file and the field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LoraSpec(_Strict):
+    """Train low-rank adapters (PEFT) instead of every weight."""
+
+    r: int = Field(default=16, ge=1)
+    alpha: int = Field(default=32, ge=1)
+    dropout: float = Field(default=0.05, ge=0.0, lt=1.0)
+    target_modules: list[str] = Field(
+        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    )
+
+
+class ScenarioData(_Strict):
+    """Which sandbox scenarios to train on and how episodes run."""
+
+    split: Literal["train", "test"] = "train"
+    n: int = Field(default=64, ge=1)
+    seed: int = 0
+    policy: Path | None = None
+    """Policy YAML (default: the shipped policy)."""
+    yes_probability: float = Field(default=0.5, ge=0.0, le=1.0)
+    """How often the simulated user answers yes to a confirmation request."""
+    max_turns: int = Field(default=6, ge=1)
+
+
+class VllmSpec(_Strict):
+    """vLLM generation for GPU runs (``enabled: false`` on CPU)."""
+
+    enabled: bool = False
+    mode: Literal["colocate", "server"] = "colocate"
+    gpu_memory_utilization: float = Field(default=0.3, gt=0.0, le=1.0)
+    tensor_parallel_size: int = Field(default=1, ge=1)
+    server_base_url: str | None = None
+    enable_sleep_mode: bool = False
+    max_model_length: int | None = None
+
+
+class BaseRecipe(_Strict):
+    model: str = "smollm2"
+    """``smollm2`` (the embedded model), a local checkpoint directory, or a hub id on machines with hub access."""
+    output_dir: Path
+    seed: int = 0
+    device: Literal["cpu", "auto"] = "cpu"
+    precision: Precision = "fp32"
+    lora: LoraSpec | None = None
+    data: ScenarioData = ScenarioData()
+    learning_rate: float = Field(gt=0.0)
+    batch_size: int = Field(default=8, ge=1)
+    gradient_accumulation_steps: int = Field(default=1, ge=1)
+    max_steps: int = -1
+    """Stop after this many optimiser steps (``-1``: run the whole schedule)."""
+    logging_steps: int = Field(default=1, ge=1)
+    save_steps: int = Field(default=50, ge=1)
+    save_total_limit: int | None = Field(default=2, ge=1)
+    gradient_checkpointing: bool = False
+    resume: bool = True
+    """Resume from the last complete checkpoint in ``output_dir`` when one exists."""
+
+    @model_validator(mode="after")
+    def _cpu_precision(self) -> BaseRecipe:
+        if self.device == "cpu" and self.precision == "bf16":
+            raise ValueError("precision: 'bf16' swallows small updates on CPU; use 'bf16-mixed' or 'fp32'")
+        if self.max_steps == 0 or self.max_steps < -1:
+            raise ValueError("max_steps: use a positive step count or -1 for the whole schedule")
+        return self
+
+
+class SFTRecipe(BaseRecipe):
+    """Supervised warm start on oracle trajectories."""
+
+    kind: Literal["sft"] = "sft"
+    learning_rate: float = Field(default=5e-5, gt=0.0)
+    epochs: float = Field(default=1.0, gt=0.0)
+    max_length: int = Field(default=1024, ge=32)
+    """Longer conversations are cut to this many tokens."""
+    warmup_ratio: float = Field(default=0.05, ge=0.0, lt=1.0)
+
+
+class GRPORecipe(BaseRecipe):
+    """GRPO in the sandbox: multi-turn rollouts, rewards from the judge."""
+
+    kind: Literal["grpo"] = "grpo"
+    init_from: Path | None = None
+    """Start from this checkpoint (e.g. the SFT output) instead of ``model``."""
+    learning_rate: float = Field(default=1e-5, gt=0.0)
+    num_generations: int = Field(default=4, ge=2)
+    """Rollouts per scenario; a group shares (scenario, seed)."""
+    max_completion_length: int = Field(default=512, ge=8)
+    """Token budget of the whole multi-turn conversation after the prompt (model and environment tokens)."""
+    max_turn_tokens: int = Field(default=160, ge=4)
+    """Most tokens one assistant turn may generate."""
+    max_prompt_tokens: int = Field(default=2048, ge=16)
+    temperature: float = Field(default=1.0, gt=0.0)
+    top_p: float = Field(default=1.0, gt=0.0, le=1.0)
+    beta: float = Field(default=0.0, ge=0.0)
+    """KL coefficient (0: no reference model is loaded)."""
+    loss_type: Literal["grpo", "dapo", "dr_grpo", "bnpo"] = "dapo"
+    num_iterations: int = Field(default=1, ge=1)
+    reward: Literal["paper", "shaped"] = "shaped"
+    generation_precision: Literal["fp32", "bf16"] = "fp32"
+    """Dtype of the autocast used while sampling with transformers (bf16 is ~1.6x faster on AVX512-BF16 CPUs)."""
+    vllm: VllmSpec = VllmSpec()
+
+    @model_validator(mode="after")
+    def _groups_fit(self) -> GRPORecipe:
+        if self.batch_size % self.num_generations:
+            raise ValueError(
+                f"batch_size: {self.batch_size} rollouts per step must be a multiple of "
+                f"num_generations ({self.num_generations})"
+            )
+        if self.vllm.enabled and self.device == "cpu":
+            raise ValueError("vllm.enabled: vLLM needs a GPU; set device: auto or vllm.enabled: false")
+        return self
+
+
+RecipeT = TypeVar("RecipeT", SFTRecipe, GRPORecipe)
+
+
+def load_recipe(path: str | Path, kind: type[RecipeT], overrides: dict[str, Any] | None = None) -> RecipeT:
+    """Read and validate a recipe YAML. Relative paths inside it stay relative to the working directory.
+
+    Raises:
+        RecipeError: one line naming the file, the first bad field and what is expected.
+    """
+    file = Path(path)
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RecipeError(f"{file}: no such recipe file") from None
+    except yaml.YAMLError as error:
+        raise RecipeError(f"{file}: not valid YAML ({str(error).splitlines()[0]})") from None
+    if not isinstance(data, dict):
+        raise RecipeError(f"{file}: a recipe is a YAML mapping of fields")
+    return parse_recipe(merge_overrides(data, overrides or {}), kind, source=str(file))
+
+
+def merge_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with ``overrides`` applied; nested mappings merge key by key."""
+    merged = dict(data)
+    for key, value in overrides.items():
+        current = merged.get(key)
+        if isinstance(value, dict) and isinstance(current, dict):
+            merged[key] = merge_overrides(current, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def parse_recipe(data: dict[str, Any], kind: type[RecipeT], source: str = "recipe") -> RecipeT:
+    """Validate a recipe given as a mapping; see :func:`load_recipe`."""
+    expected = kind.model_fields["kind"].default
+    if data.get("kind", expected) != expected:
+        raise RecipeError(f"{source}: kind is {data.get('kind')!r}; this command needs a {expected!r} recipe")
+    try:
+        return kind.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        message = first["msg"].removeprefix("Value error, ")
+        raise RecipeError(f"{source}: {field}: {message}") from None

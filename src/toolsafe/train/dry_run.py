@@ -1,0 +1,168 @@
+"""A GRPO recipe's data and reward path without the model: scenarios, prompts, scripted rollouts, rewards.
+
+Runs on any machine (no GPU, no weights): it checks that a recipe meant for a cluster builds its
+dataset, that its prompts render, and that rewards come out of the judge for known behaviours
+(the oracle and the sandbox's other reference agents) before any GPU time is spent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolsafe.models.errors import ModelSpecError
+from toolsafe.models.gguf import cached_checkpoint
+from toolsafe.models.smollm2 import smollm2_gguf
+from toolsafe.rewards import reward
+from toolsafe.train.config import GRPORecipe
+from toolsafe.train.data import (
+    data_policy,
+    episode_settings,
+    grpo_rows,
+    load_scenarios,
+    run_agent,
+    scripted_agent,
+)
+from toolsafe.train.episodes import score
+from toolsafe.train.modeling import EMBEDDED_MODEL
+
+DEFAULT_AGENTS = ("oracle", "refuse-all", "execute-all", "naive")
+DEFAULT_SCENARIOS = 64
+"""A dry run checks this many of the recipe's scenarios unless told otherwise."""
+
+
+@dataclass(frozen=True)
+class AgentRewards:
+    """Rewards one scripted agent earns on the recipe's scenarios."""
+
+    agent: str
+    mean: float
+    stdev: float
+    policy_match: float
+    terms: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DryRunReport:
+    """What a dry run built and measured."""
+
+    scenarios: int
+    of: int
+    """How many scenarios the recipe trains on (the dry run checks the first ``scenarios``)."""
+    cells: dict[str, int]
+    prompt_chars: tuple[int, int]
+    """Shortest and longest rendered prompt, in characters."""
+    prompt_tokens: tuple[int, int] | None
+    """Shortest and longest prompt in tokens (None when the tokenizer is not available locally)."""
+    agents: list[AgentRewards]
+    skipped_agents: list[str]
+
+    def render(self) -> str:
+        lines = [
+            f"scenarios: {self.scenarios} of {self.of}  cells: "
+            + ", ".join(f"{cell}={count}" for cell, count in sorted(self.cells.items())),
+            f"prompt chars: {self.prompt_chars[0]}..{self.prompt_chars[1]}",
+            "prompt tokens: "
+            + (
+                f"{self.prompt_tokens[0]}..{self.prompt_tokens[1]}"
+                if self.prompt_tokens
+                else "(no local tokenizer)"
+            ),
+        ]
+        for agent in self.agents:
+            terms = " ".join(f"{k}={v:+.2f}" for k, v in agent.terms.items() if v)
+            lines.append(
+                f"{agent.agent:>16}: reward {agent.mean:+.3f} ± {agent.stdev:.3f}  "
+                f"policy_match {agent.policy_match:.2f}  [{terms}]"
+            )
+        if self.skipped_agents:
+            lines.append(f"skipped agents: {', '.join(self.skipped_agents)}")
+        return "\n".join(lines)
+
+
+def dry_run_grpo(
+    recipe: GRPORecipe, agents: Sequence[str] = DEFAULT_AGENTS, scenarios_limit: int = DEFAULT_SCENARIOS
+) -> DryRunReport:
+    """Build the recipe's dataset and score scripted rollouts with the recipe's reward; load no model.
+
+    The first ``scenarios_limit`` scenarios of the recipe are built (generation is deterministic, so
+    they are the ones training would start with).
+    """
+    settings = episode_settings(recipe.data)
+    policy = data_policy(recipe.data)
+    sample = recipe.data.model_copy(update={"n": min(recipe.data.n, scenarios_limit)})
+    scenarios = load_scenarios(sample)
+    rows = grpo_rows(scenarios, recipe.data.seed, settings)
+    cells: dict[str, int] = {}
+    for scenario in scenarios:
+        cells[scenario.cell] = cells.get(scenario.cell, 0) + 1
+    texts = [_prompt_text(row["prompt"]) for row in rows]
+    results: list[AgentRewards] = []
+    skipped: list[str] = []
+    for name in agents:
+        try:
+            agent = scripted_agent(name)
+        except ModelSpecError:
+            skipped.append(name)
+            continue
+        runs = run_agent(agent, scenarios, recipe.data.seed, settings, policy)
+        outcomes = [score(run, policy) for run in runs]
+        breakdowns = [reward(outcome, recipe.reward) for outcome in outcomes]
+        totals = [b.total for b in breakdowns]
+        terms = {
+            term: statistics.fmean(b.terms.get(term, 0.0) for b in breakdowns) for term in breakdowns[0].terms
+        }
+        results.append(
+            AgentRewards(
+                agent=name,
+                mean=statistics.fmean(totals),
+                stdev=statistics.pstdev(totals),
+                policy_match=statistics.fmean(1.0 if o.policy_match else 0.0 for o in outcomes),
+                terms=terms,
+            )
+        )
+    return DryRunReport(
+        scenarios=len(scenarios),
+        of=recipe.data.n,
+        cells=cells,
+        prompt_chars=(min(map(len, texts)), max(map(len, texts))),
+        prompt_tokens=_prompt_token_range(recipe, [row["prompt"] for row in rows]),
+        agents=results,
+        skipped_agents=skipped,
+    )
+
+
+def _prompt_text(chat: list[dict[str, str]]) -> str:
+    return "\n".join(message["content"] for message in chat)
+
+
+def _prompt_token_range(recipe: GRPORecipe, chats: list[list[dict[str, str]]]) -> tuple[int, int] | None:
+    """Prompt lengths with the recipe's tokenizer when it is on disk (no download, no conversion)."""
+    from toolsafe.train.modeling import load_tokenizer
+    from toolsafe.train.tokens import encode_text, render
+
+    for source in _local_sources(recipe):
+        try:
+            tokenizer: Any = load_tokenizer(source)
+            lengths = [
+                len(encode_text(tokenizer, render(tokenizer, chat, generation_prompt=True))) for chat in chats
+            ]
+        except (ImportError, OSError, ValueError):
+            continue
+        return min(lengths), max(lengths)
+    return None
+
+
+def _local_sources(recipe: GRPORecipe) -> list[str]:
+    """Checkpoint directories on disk that hold the recipe's tokenizer: ``init_from``, then ``model``."""
+    candidates = [str(recipe.init_from)] if recipe.init_from else []
+    if recipe.model == EMBEDDED_MODEL:
+        with contextlib.suppress(ModelSpecError):
+            candidates.append(str(cached_checkpoint(smollm2_gguf())))
+    else:
+        candidates.append(recipe.model)
+    return [c for c in candidates if Path(c).is_dir()]

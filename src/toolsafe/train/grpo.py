@@ -1,0 +1,127 @@
+"""GRPO in the sandbox with TRL: multi-turn rollouts through :class:`SandboxRollout`, rewards from the judge."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from toolsafe.rewards import trl_reward_func
+from toolsafe.train.config import GRPORecipe, RecipeError
+from toolsafe.train.data import data_policy, episode_settings, grpo_rows, load_scenarios
+from toolsafe.train.modeling import (
+    FINAL_DIR,
+    last_checkpoint,
+    load_model,
+    load_tokenizer,
+    loss_positions_only,
+    peft_config,
+    require_train_extra,
+    resolve_model,
+    save_final,
+    trainer_arguments,
+)
+from toolsafe.train.rollout import RolloutLimits, SandboxRollout
+from toolsafe.train.tokens import encode_text, render
+
+
+def sandbox_trainer_class() -> type:
+    """``GRPOTrainer`` that exposes the current batch's dataset rows to the rollout as ``sandbox_rows``."""
+    from trl import GRPOTrainer  # type: ignore[attr-defined]
+
+    class SandboxGRPOTrainer(GRPOTrainer):  # type: ignore[misc]
+        sandbox_rows: tuple[dict[str, Any], ...] = ()
+
+        def _generate_and_score_completions(self, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+            self.sandbox_rows = tuple(inputs)
+            return super()._generate_and_score_completions(inputs)  # type: ignore[no-any-return]
+
+    return SandboxGRPOTrainer
+
+
+def grpo_arguments(recipe: GRPORecipe) -> dict[str, Any]:
+    """``GRPOConfig`` keyword arguments for the recipe."""
+    args = trainer_arguments(recipe)
+    args.update(
+        num_generations=recipe.num_generations,
+        max_completion_length=recipe.max_completion_length,
+        temperature=recipe.temperature,
+        top_p=recipe.top_p,
+        beta=recipe.beta,
+        loss_type=recipe.loss_type,
+        num_iterations=recipe.num_iterations,
+        use_vllm=recipe.vllm.enabled,
+    )
+    if recipe.vllm.enabled:
+        args.update(
+            vllm_mode=recipe.vllm.mode,
+            vllm_gpu_memory_utilization=recipe.vllm.gpu_memory_utilization,
+            vllm_tensor_parallel_size=recipe.vllm.tensor_parallel_size,
+            vllm_enable_sleep_mode=recipe.vllm.enable_sleep_mode,
+            # vLLM samples one assistant turn per call: cap it at the turn budget, not the conversation's.
+            generation_kwargs={"max_tokens": recipe.max_turn_tokens},
+        )
+        if recipe.vllm.max_model_length is not None:
+            args["vllm_max_model_length"] = recipe.vllm.max_model_length
+        if recipe.vllm.server_base_url is not None:
+            args["vllm_server_base_url"] = recipe.vllm.server_base_url
+    return args
+
+
+def build_grpo_trainer(recipe: GRPORecipe, log: Callable[[str], None] = print) -> Any:
+    """The configured trainer (model loaded, dataset built), ready for ``.train()``."""
+    if recipe.init_from is not None and not (recipe.init_from / "config.json").is_file():
+        raise RecipeError(
+            f"init_from: {recipe.init_from} holds no checkpoint; train the warm start first (toolsafe train sft)"
+        )
+    require_train_extra()
+    from datasets import Dataset
+    from trl import GRPOConfig  # type: ignore[attr-defined]
+
+    settings = episode_settings(recipe.data)
+    model_path = str(recipe.init_from) if recipe.init_from else resolve_model(recipe.model)
+    tokenizer = load_tokenizer(model_path)
+    rows = grpo_rows(load_scenarios(recipe.data), recipe.data.seed, settings)
+    fitting = [r for r in rows if _prompt_tokens(tokenizer, r["prompt"]) <= recipe.max_prompt_tokens]
+    if not fitting:
+        raise RuntimeError(
+            f"max_prompt_tokens: every prompt is longer than {recipe.max_prompt_tokens} tokens"
+        )
+    log(f"grpo data: {len(fitting)} scenarios ({len(rows) - len(fitting)} over max_prompt_tokens dropped)")
+    rollout = SandboxRollout(
+        settings,
+        RolloutLimits(recipe.max_completion_length, recipe.max_turn_tokens, recipe.data.max_turns),
+        data_policy(recipe.data),
+        recipe.generation_precision,
+    )
+    trainer_class = sandbox_trainer_class()
+    return trainer_class(
+        model=load_model(model_path, recipe),
+        reward_funcs=[trl_reward_func(recipe.reward)],
+        args=GRPOConfig(**grpo_arguments(recipe)),
+        train_dataset=Dataset.from_list(fitting),
+        processing_class=tokenizer,
+        peft_config=peft_config(recipe.lora),
+        rollout_func=rollout,
+    )
+
+
+def train_grpo(recipe: GRPORecipe, log: Callable[[str], None] = print) -> Path:
+    """Train with GRPO in the sandbox; return the final checkpoint directory (``output_dir/final``).
+
+    Checkpoints go to ``output_dir/checkpoint-N`` every ``save_steps``; with ``resume`` an interrupted
+    run continues from the newest complete one.
+    """
+    trainer = build_grpo_trainer(recipe, log)
+    resume = last_checkpoint(recipe.output_dir) if recipe.resume else None
+    if resume:
+        log(f"resuming from {resume}")
+    with loss_positions_only(recipe.device):
+        trainer.train(resume_from_checkpoint=resume)
+    final = save_final(trainer, trainer.processing_class, recipe.output_dir / FINAL_DIR)
+    log(f"saved {final}")
+    return final
+
+
+def _prompt_tokens(tokenizer: Any, chat: list[dict[str, str]]) -> int:
+    return len(encode_text(tokenizer, render(tokenizer, chat, generation_prompt=True)))

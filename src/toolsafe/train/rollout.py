@@ -1,0 +1,263 @@
+"""Multi-turn GRPO rollouts in the sandbox, token in / token out.
+
+TRL's built-in tool loop parses Hermes ``<tool_call>`` only and knows nothing of
+``<tool_check>``; :class:`SandboxRollout` is a ``rollout_func`` instead. Per turn it samples from
+the policy (batched over the live rollouts), parses the text with the project's total parser,
+steps the episode, and appends the environment's reply rendered through the chat template.
+Sampled ids are concatenated as generated (never re-tokenised); ``env_mask`` is 0 on every
+environment token, so tool outputs and check answers carry no loss. Each completion's
+:class:`~toolsafe.judge.Outcome` goes to the reward function through the ``outcomes`` column.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from toolsafe.policy import Policy
+from toolsafe.sandbox.scenario import Scenario
+from toolsafe.train.episodes import EpisodeRun, EpisodeSettings, score
+from toolsafe.train.tokens import encode_text, environment_turn_text, render
+
+Generate = Callable[[list[list[int]], int], tuple[list[list[int]], list[list[float]] | None]]
+"""Sample one continuation per context: ``(contexts, max_new_tokens) -> (new ids, logprobs or None)``."""
+
+
+@dataclass(frozen=True)
+class RolloutLimits:
+    """Token budgets of one rollout."""
+
+    max_completion_length: int
+    """Whole conversation after the prompt: model and environment tokens."""
+    max_turn_tokens: int
+    max_turns: int
+
+
+@dataclass
+class TokenRollout:
+    """The token sequence of one rollout and who wrote each token."""
+
+    run: EpisodeRun
+    prompt_ids: list[int]
+    completion_ids: list[int] = field(default_factory=list)
+    env_mask: list[int] = field(default_factory=list)
+    logprobs: list[float] = field(default_factory=list)
+
+    def add(self, ids: Sequence[int], *, model: bool, logprobs: Sequence[float] | None = None) -> None:
+        self.completion_ids.extend(ids)
+        self.env_mask.extend([1 if model else 0] * len(ids))
+        self.logprobs.extend(logprobs if logprobs is not None else [0.0] * len(ids))
+
+
+@dataclass
+class RolloutTimes:
+    """Seconds spent per phase, accumulated over calls (for perf reports)."""
+
+    generation: float = 0.0
+    sandbox: float = 0.0
+    calls: int = 0
+
+
+def run_rollouts(
+    tokenizer: Any,
+    generate: Generate,
+    rows: Sequence[tuple[Scenario, int]],
+    settings: EpisodeSettings,
+    limits: RolloutLimits,
+    eos_ids: frozenset[int],
+    times: RolloutTimes | None = None,
+    lockstep: bool = False,
+) -> list[TokenRollout]:
+    """Roll out one episode per row with the policy behind ``generate``.
+
+    With ``lockstep`` every turn calls ``generate`` even when no rollout is live (with a one-token
+    placeholder), so distributed generation backends see the same number of calls on every process.
+    """
+    times = times or RolloutTimes()
+    started = time.perf_counter()
+    rollouts = []
+    for scenario, seed in rows:
+        run = EpisodeRun.start(scenario, seed, settings)
+        prompt = encode_text(tokenizer, render(tokenizer, run.chat, generation_prompt=True))
+        rollouts.append(TokenRollout(run, prompt))
+    times.sandbox += time.perf_counter() - started
+    for _ in range(limits.max_turns):
+        live = [r for r in rollouts if not r.run.done]
+        if not live and not lockstep:
+            break
+        budget = max(
+            [min(limits.max_turn_tokens, limits.max_completion_length - len(r.completion_ids)) for r in live]
+            or [1]
+        )
+        contexts = [r.prompt_ids + r.completion_ids for r in live] or [rollouts[0].prompt_ids[:1]]
+        started = time.perf_counter()
+        new_ids, new_logprobs = generate(contexts, budget)
+        times.generation += time.perf_counter() - started
+        started = time.perf_counter()
+        for index, rollout in enumerate(live):
+            room = min(limits.max_turn_tokens, limits.max_completion_length - len(rollout.completion_ids))
+            ids, stopped = _first_turn(new_ids[index], eos_ids, room)
+            logprobs = new_logprobs[index][: len(ids)] if new_logprobs is not None else None
+            rollout.add(ids, model=True, logprobs=logprobs)
+            text_ids = ids[:-1] if stopped else ids
+            text = tokenizer.decode(text_ids, skip_special_tokens=False)
+            reply = rollout.run.act(text, stopped=stopped)
+            if rollout.run.done:
+                continue
+            reply_ids = encode_text(tokenizer, environment_turn_text(tokenizer, reply))
+            if len(rollout.completion_ids) + len(reply_ids) >= limits.max_completion_length:
+                rollout.run.finish("budget")
+                continue
+            rollout.add(reply_ids, model=False)
+        times.sandbox += time.perf_counter() - started
+    for rollout in rollouts:
+        rollout.run.finish("max_turns")
+    times.calls += 1
+    return rollouts
+
+
+def _first_turn(ids: Sequence[int], eos_ids: frozenset[int], room: int) -> tuple[list[int], bool]:
+    """The sampled ids up to and including the first EOS, within ``room`` tokens; whether EOS was hit."""
+    for position, token in enumerate(ids[:room]):
+        if token in eos_ids:
+            return list(ids[: position + 1]), True
+    return list(ids[:room]), False
+
+
+def decode_rows(rows: Sequence[dict[str, Any]]) -> list[tuple[Scenario, int]]:
+    """The (scenario, seed) of each dataset row passed to the trainer."""
+    return [(Scenario.model_validate_json(row["scenario"]), int(row["seed"])) for row in rows]
+
+
+class SandboxRollout:
+    """A TRL ``rollout_func``: ``rollout(prompts, trainer) -> {prompt_ids, completion_ids, logprobs, …}``.
+
+    The trainer must expose the current dataset rows as ``trainer.sandbox_rows`` (see
+    :func:`toolsafe.train.grpo.sandbox_trainer_class`); the rows repeat each scenario
+    ``num_generations`` times, so a group shares its (scenario, seed).
+    """
+
+    def __init__(
+        self,
+        settings: EpisodeSettings,
+        limits: RolloutLimits,
+        policy: Policy,
+        generation_autocast: str = "fp32",
+        scripted: Generate | None = None,
+    ) -> None:
+        """``scripted`` replaces sampling from the policy (scripted rollouts for tests and dry runs)."""
+        self.scripted = scripted
+        self.settings = settings
+        self.limits = limits
+        self.policy = policy
+        self.generation_autocast = generation_autocast
+        self.times = RolloutTimes()
+
+    def __call__(self, prompts: list[Any], trainer: Any) -> dict[str, Any]:
+        rows = decode_rows(trainer.sandbox_rows)
+        if len(rows) != len(prompts):
+            raise RuntimeError(f"rollout got {len(prompts)} prompts but {len(rows)} dataset rows")
+        tokenizer = trainer.processing_class
+        eos_ids = frozenset(int(i) for i in trainer.eos_token_ids)
+        generate = self._generator(trainer)
+        rollouts = run_rollouts(
+            tokenizer,
+            generate,
+            rows,
+            self.settings,
+            self.limits,
+            eos_ids,
+            self.times,
+            lockstep=bool(trainer.use_vllm) and trainer.accelerator.num_processes > 1,
+        )
+        started = time.perf_counter()
+        outcomes = [score(r.run, self.policy) for r in rollouts]
+        self.times.sandbox += time.perf_counter() - started
+        _log_rollout_metrics(trainer, rollouts)
+        return {
+            "prompt_ids": [r.prompt_ids for r in rollouts],
+            "completion_ids": [r.completion_ids for r in rollouts],
+            "logprobs": [r.logprobs for r in rollouts] if trainer.use_vllm else None,
+            "env_mask": [r.env_mask for r in rollouts],
+            "outcomes": outcomes,
+        }
+
+    def _generator(self, trainer: Any) -> Generate:
+        if self.scripted is not None:
+            return self.scripted
+        if trainer.use_vllm:
+            return _vllm_generator(trainer)
+        return _transformers_generator(trainer, self.generation_autocast)
+
+
+def _log_rollout_metrics(trainer: Any, rollouts: Sequence[TokenRollout]) -> None:
+    log_metric = getattr(trainer, "_log_metric", None)
+    if log_metric is None or not rollouts:
+        return
+    n = len(rollouts)
+    log_metric("rollout/turns", sum(r.run.turns for r in rollouts) / n)
+    log_metric("rollout/model_tokens", sum(sum(r.env_mask) for r in rollouts) / n)
+    log_metric("rollout/env_tokens", sum(len(r.env_mask) - sum(r.env_mask) for r in rollouts) / n)
+    for reason in ("final", "length", "budget", "max_turns"):
+        log_metric(f"rollout/stop_{reason}", sum(r.run.stop_reason == reason for r in rollouts) / n)
+
+
+def _transformers_generator(trainer: Any, autocast: str) -> Generate:
+    import contextlib
+    import copy
+
+    import torch
+    from trl.models import unwrap_model_for_generation  # type: ignore[attr-defined]
+
+    tokenizer = trainer.processing_class
+    pad_id = tokenizer.pad_token_id
+
+    def generate(contexts: list[list[int]], max_new_tokens: int) -> tuple[list[list[int]], None]:
+        device = trainer.accelerator.device
+        width = max(len(c) for c in contexts)
+        input_ids = torch.full((len(contexts), width), pad_id, dtype=torch.long)
+        attention = torch.zeros((len(contexts), width), dtype=torch.long)
+        for row, context in enumerate(contexts):
+            input_ids[row, width - len(context) :] = torch.tensor(context)
+            attention[row, width - len(context) :] = 1
+        config = copy.deepcopy(trainer.generation_config)
+        config.max_new_tokens = max_new_tokens
+        cast = (
+            torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+            if autocast == "bf16"
+            else contextlib.nullcontext()
+        )
+        with (
+            unwrap_model_for_generation(
+                trainer.model_wrapped,
+                trainer.accelerator,
+                gather_deepspeed3_params=trainer.args.ds3_gather_for_generation,
+                generation_kwargs=trainer.generation_kwargs,
+                gradient_checkpointing_kwargs=trainer.args.gradient_checkpointing_kwargs,
+            ) as model,
+            torch.no_grad(),
+            cast,
+        ):
+            output = model.generate(
+                input_ids=input_ids.to(device), attention_mask=attention.to(device), generation_config=config
+            )
+        return [row[width:].tolist() for row in output.cpu()], None
+
+    return generate
+
+
+def _vllm_generator(trainer: Any) -> Generate:
+    def generate(contexts: list[list[int]], max_new_tokens: int) -> tuple[list[list[int]], list[list[float]]]:
+        # vLLM samples at most max_turn_tokens (see grpo_arguments); the rollout cuts each turn to its budget.
+        _, completion_ids, logprobs, _ = trainer.vllm_generation.generate(
+            prompts=contexts, images=None, num_generations=1
+        )
+        return completion_ids, [[_finite(lp[0]) for lp in seq] for seq in logprobs]
+
+    return generate
+
+
+def _finite(logprob: float | None) -> float:
+    return float("nan") if logprob is None else float(logprob)

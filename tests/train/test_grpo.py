@@ -1,0 +1,131 @@
+"""GRPO in the sandbox on a tiny model: steps run, environment tokens carry no loss, runs resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from toolsafe.train.config import GRPORecipe, parse_recipe
+from toolsafe.train.grpo import build_grpo_trainer, train_grpo
+from toolsafe.train.rollout import decode_rows
+
+
+def _recipe(checkpoint: Path, out: Path, **fields: Any) -> dict[str, Any]:
+    return {
+        "kind": "grpo",
+        "model": str(checkpoint),
+        "output_dir": str(out),
+        "max_steps": 2,
+        "batch_size": 4,
+        "num_generations": 2,
+        "learning_rate": 1e-3,
+        "max_prompt_tokens": 8192,
+        "max_completion_length": 64,
+        "max_turn_tokens": 16,
+        "save_steps": 1,
+        "data": {"n": 4, "seed": 2, "max_turns": 3, "yes_probability": 1.0},
+        **fields,
+    }
+
+
+def _state(run: Path) -> dict[str, Any]:
+    states = sorted(
+        run.glob("checkpoint-*/trainer_state.json"), key=lambda p: int(p.parent.name.split("-")[1])
+    )
+    return dict(json.loads(states[-1].read_text()))
+
+
+def test_two_steps_run_and_log_every_reward_term(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    recipe = parse_recipe(_recipe(tiny_checkpoint, tmp_path / "run"), GRPORecipe)
+    final = train_grpo(recipe, log=lambda _: None)
+    assert (final / "config.json").is_file()
+    history = [entry for entry in _state(tmp_path / "run")["log_history"] if "reward" in entry]
+    assert [entry["step"] for entry in history] == [1, 2]
+    for entry in history:
+        assert "reward_terms/decision" in entry and "reward_terms/format" in entry
+        assert entry["rollout/turns"] >= 1
+
+
+def test_lora_run_trains_adapters_and_saves_a_merged_checkpoint(
+    tiny_checkpoint: Path, tmp_path: Path
+) -> None:
+    lora = {"r": 4, "alpha": 8, "target_modules": ["q_proj", "v_proj"]}
+    recipe = parse_recipe(_recipe(tiny_checkpoint, tmp_path / "lora", max_steps=1, lora=lora), GRPORecipe)
+    final = train_grpo(recipe, log=lambda _: None)
+    assert (final / "config.json").is_file() and not (final / "adapter_config.json").exists()
+    assert (tmp_path / "lora" / "checkpoint-1" / "adapter_config.json").is_file()
+
+
+def test_environment_tokens_carry_no_loss(
+    tiny_checkpoint: Path, tmp_path: Path, scripted_policy: Any
+) -> None:
+    recipe = parse_recipe(
+        _recipe(tiny_checkpoint, tmp_path / "mask", max_completion_length=4096, max_turn_tokens=512),
+        GRPORecipe,
+    )
+    trainer = build_grpo_trainer(recipe, log=lambda _: None)
+    tokenizer = trainer.processing_class
+    rows = [row for row in trainer.train_dataset for _ in range(recipe.num_generations)][: recipe.batch_size]
+    rollout = trainer.rollout_func
+    rollout.scripted = scripted_policy(tokenizer, decode_rows(rows), rollout.settings)
+    trainer.model.train()
+    batch = trainer._generate_and_score_completions(rows)
+    loss_mask = batch["completion_mask"] * batch["tool_mask"]
+    environment_tokens = 0
+    for ids, mask, tool_mask in zip(batch["completion_ids"], loss_mask, batch["tool_mask"], strict=True):
+        trained = tokenizer.decode(ids[mask.bool()])
+        assert "<tool_response>" not in trained and "<tool_check_result>" not in trained
+        assert "<|im_start|>user" not in trained
+        outside = tokenizer.decode(ids[(tool_mask == 0)])
+        environment_tokens += int((tool_mask == 0).sum())
+        assert outside.count("<|im_start|>user") == outside.count("<|im_start|>assistant")
+    assert environment_tokens > 0, "the scripted policy should have received tool outputs"
+    outcomes = [row["outcomes"] for row in rows]
+    assert all(outcome.n_calls >= 1 for outcome in outcomes)
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_killed_run_resumes_from_its_last_checkpoint(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    run = tmp_path / "resume"
+    config = tmp_path / "grpo.yaml"
+    config.write_text(yaml.safe_dump(_recipe(tiny_checkpoint, run, max_steps=6, save_total_limit=None)))
+    command = [
+        sys.executable,
+        "-c",
+        "from toolsafe.cli import app; app()",
+        "train",
+        "grpo",
+        "--config",
+        str(config),
+    ]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while not (run / "checkpoint-1" / "trainer_state.json").is_file():
+        assert first.poll() is None, first.stdout.read().decode() if first.stdout else ""
+        assert time.monotonic() < deadline, "no checkpoint within 120 s"
+        time.sleep(0.02)
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=30)
+    assert not (run / "final").exists()
+    killed_at = max(
+        int(p.name.split("-")[1]) for p in run.glob("checkpoint-*") if (p / "trainer_state.json").is_file()
+    )
+    assert killed_at < 6
+
+    second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert f"resuming from {run / f'checkpoint-{killed_at}'}" in second.stdout
+    assert (run / "final" / "config.json").is_file()
+    steps = [entry["step"] for entry in _state(run)["log_history"] if "reward" in entry]
+    assert steps == [1, 2, 3, 4, 5, 6]

@@ -1,0 +1,68 @@
+"""SFT warm start on oracle conversations: one step on a tiny model, loss on assistant tokens only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from toolsafe.train.config import SFTRecipe, parse_recipe
+from toolsafe.train.sft import build_sft_trainer, sft_dataset, train_sft
+
+
+def _recipe(checkpoint: Path, out: Path, **fields: Any) -> SFTRecipe:
+    data = {
+        "model": str(checkpoint),
+        "output_dir": str(out),
+        "max_steps": 1,
+        "batch_size": 2,
+        "learning_rate": 1e-3,
+        "max_length": 4096,
+        "warmup_ratio": 0.0,
+        "data": {"n": 4, "seed": 3, "max_turns": 6},
+        **fields,
+    }
+    return parse_recipe(data, SFTRecipe)
+
+
+def test_labels_cover_only_assistant_tokens(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    recipe = _recipe(tiny_checkpoint, tmp_path)
+    trainer = build_sft_trainer(recipe, log=lambda _: None)
+    tokenizer = trainer.processing_class
+    masks = sft_dataset(recipe, tokenizer, log=lambda _: None)["assistant_masks"]
+    dataset = trainer.train_dataset
+    assert len(dataset) == len(masks) > 0
+    for row, mask in zip(dataset, masks, strict=True):
+        assert [label != -100 for label in row["labels"]] == [bool(bit) for bit in mask]
+        trained = [t for t, label in zip(row["input_ids"], row["labels"], strict=True) if label != -100]
+        text = tokenizer.decode(trained)
+        assert "<tool_response>" not in text and "<tool_check_result>" not in text
+        assert text.endswith("<|im_end|>")
+        assert row["labels"][0] == -100
+
+
+def test_one_step_updates_weights_and_saves_a_loadable_checkpoint(
+    tiny_checkpoint: Path, tmp_path: Path
+) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    final = train_sft(_recipe(tiny_checkpoint, tmp_path / "run"), log=lambda _: None)
+    assert final == tmp_path / "run" / "final"
+    before = AutoModelForCausalLM.from_pretrained(tiny_checkpoint)
+    after = AutoModelForCausalLM.from_pretrained(final)
+    changed = [
+        not torch.equal(a, b)
+        for a, b in zip(before.state_dict().values(), after.state_dict().values(), strict=True)
+    ]
+    assert sum(changed) / len(changed) > 0.9
+    assert (final / "tokenizer_config.json").is_file()
+
+
+@pytest.mark.slow
+def test_lora_step_merges_adapters_into_a_plain_checkpoint(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    lora = {"r": 4, "alpha": 8, "target_modules": ["q_proj", "v_proj"]}
+    final = train_sft(_recipe(tiny_checkpoint, tmp_path / "lora", lora=lora), log=lambda _: None)
+    assert not (final / "adapter_config.json").exists()
+    assert (final / "config.json").is_file()
