@@ -104,6 +104,8 @@ class ResultsStore:
 def read_results(out_dir: str | Path) -> Iterator[dict[str, Any]]:
     """Read the records of a run directory (for reports)."""
     path = Path(out_dir) / RESULTS
+    if not path.exists() and (Path(out_dir) / MANIFEST).exists():
+        return  # a run whose cases all failed so far
     if not path.exists():
         raise FileNotFoundError(f"{path}: no results here; run `toolsafe eval --out {out_dir}` first")
     with path.open(encoding="utf-8") as handle:
