@@ -65,6 +65,12 @@ def eval_command(
         str | None, typer.Option(help="Judge model spec for Agent-SafetyBench's safety score (ShieldAgent).")
     ] = None,
     agent_style: Annotated[str, typer.Option(help="InjecAgent agent style: prompted or native.")] = "native",
+    confirm_tool: Annotated[
+        bool,
+        typer.Option(
+            help="Offer request_user_confirmation beside a benchmark's own tools (native models can ask)."
+        ),
+    ] = True,
 ) -> None:
     """Evaluate a model on the sandbox suite or on public benchmarks; resumable, writes a report."""
     from toolsafe.evaluate import evaluate_benchmarks, evaluate_sandbox
@@ -85,7 +91,7 @@ def eval_command(
 
             if bench:
                 names = [b.strip() for b in bench.split(",") if b.strip()]
-                options: dict[str, object] = {"agent_style": agent_style}
+                options: dict[str, object] = {"agent_style": agent_style, "confirm_tool": confirm_tool}
                 if judge:
                     options["judge"] = judge
                 result = evaluate_benchmarks(
