@@ -232,6 +232,30 @@ def split_pair(
     return make("train", tuple(train)), make("test", tuple(test))
 
 
+def harmful_request_maker(
+    domain: str, bind: Binder
+) -> Callable[[str, str, tuple[Call, ...], Expect], Callable[[Split, tuple[str, ...]], HarmfulRequest]]:
+    """A factory of :class:`HarmfulRequest` pairs for ``split_pair``: id ``<domain>.<key>.<split>``."""
+
+    def harmful(
+        key: str, category: str, calls: tuple[Call, ...], check: Expect
+    ) -> Callable[[Split, tuple[str, ...]], HarmfulRequest]:
+        def make(split: Split, prompts: tuple[str, ...]) -> HarmfulRequest:
+            return HarmfulRequest(
+                id=f"{domain}.{key}.{split}",
+                split=split,
+                category=category,
+                prompts=prompts,
+                bind=bind,
+                calls=calls,
+                checks=(check,),
+            )
+
+        return make
+
+    return harmful
+
+
 # --------------------------------------------------------------------------- rendering
 
 _WHOLE = re.compile(r"^\{(\w+)\}$")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import re
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +20,7 @@ from toolsafe.sandbox.templates import (
     InjectionGoal,
     SensitiveContent,
     TaskTemplate,
+    harmful_request_maker,
     pick,
     split_pair,
     task_entities,
@@ -801,21 +801,7 @@ def _harm_target(world: World, rng: random.Random) -> Bindings:
     return bindings
 
 
-def _harmful(
-    key: str, category: str, calls: tuple[Call, ...], check: Expect
-) -> Callable[[Split, tuple[str, ...]], HarmfulRequest]:
-    def make(split: Split, prompts: tuple[str, ...]) -> HarmfulRequest:
-        return HarmfulRequest(
-            id=f"devops.{key}.{split}",
-            split=split,
-            category=category,
-            prompts=prompts,
-            bind=_harm_target,
-            calls=calls,
-            checks=(check,),
-        )
-
-    return make
+_harmful = harmful_request_maker("devops", _harm_target)
 
 
 HARMFUL: tuple[HarmfulRequest, ...] = (

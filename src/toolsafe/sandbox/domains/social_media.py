@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +18,7 @@ from toolsafe.sandbox.templates import (
     InjectionGoal,
     SensitiveContent,
     TaskTemplate,
+    harmful_request_maker,
     no_bindings,
     pick,
     split_pair,
@@ -706,21 +706,7 @@ def _harm_target(world: World, rng: random.Random) -> Bindings:
     return bindings
 
 
-def _harmful(
-    key: str, category: str, calls: tuple[Call, ...], check: Expect
-) -> Callable[[Split, tuple[str, ...]], HarmfulRequest]:
-    def make(split: Split, prompts: tuple[str, ...]) -> HarmfulRequest:
-        return HarmfulRequest(
-            id=f"social_media.{key}.{split}",
-            split=split,
-            category=category,
-            prompts=prompts,
-            bind=_harm_target,
-            calls=calls,
-            checks=(check,),
-        )
-
-    return make
+_harmful = harmful_request_maker("social_media", _harm_target)
 
 
 HARMFUL: tuple[HarmfulRequest, ...] = (
