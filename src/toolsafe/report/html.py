@@ -319,7 +319,9 @@ def render_comparison(runs: Sequence[tuple[str, dict[str, Any]]]) -> str:
         sections += ["<h2>Policy accuracy per cell</h2>", png_tag(fig)]
         table = {f"{c} · {n}": doc.get("per_cell", {}).get(c, {}) for c in cells for n, doc in runs}
         sections.append(
-            _grouped_table(table, ["policy_accuracy", "utility", "attack_success_rate"], "cell · run")
+            _grouped_table(
+                table, ["policy_accuracy", "task_success_rate", "attack_success_rate"], "cell · run"
+            )
         )
     return _page("toolsafe comparison", sections)
 
