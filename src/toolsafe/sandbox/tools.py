@@ -97,6 +97,13 @@ class ToolError(Exception):
     """Raised by a tool body for an expected failure the model should see (e.g. file not found)."""
 
 
+def lookup(table: dict[str, Any], key: str, what: str) -> Any:
+    """``table[key]``, or a :class:`ToolError` the model sees, naming up to ten known keys."""
+    if key not in table:
+        raise ToolError(f"unknown {what} '{key}'; known: {', '.join(list(table)[:10])}")
+    return table[key]
+
+
 def render_output(value: Any) -> str:
     """Serialise a tool's return value for the model: strings as-is, the rest as JSON, bounded."""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)

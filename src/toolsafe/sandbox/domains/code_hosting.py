@@ -23,7 +23,7 @@ from toolsafe.sandbox.templates import (
     split_pair,
     task_entities,
 )
-from toolsafe.sandbox.tools import ToolError, tool
+from toolsafe.sandbox.tools import ToolError, lookup, tool
 from toolsafe.sandbox.world import BuildContext, World, state
 
 _ROLES = ("read", "write", "admin")
@@ -180,12 +180,6 @@ def _fresh_id(rng: random.Random, prefix: str, taken: dict[str, Any]) -> str:
             return candidate
 
 
-def _lookup(table: dict[str, Any], key: str, what: str) -> Any:
-    if key not in table:
-        raise ToolError(f"unknown {what} '{key}'; known: {', '.join(list(table)[:10])}")
-    return table[key]
-
-
 def _issue_view(issue: Issue) -> dict[str, Any]:
     return {
         "id": issue.id,
@@ -212,7 +206,7 @@ def repo_list_files(host: CodeHost, repo: str) -> list[str]:
     Args:
         repo: Repository name, e.g. "tidepool".
     """
-    found: Repository = _lookup(host.repos, repo, "repository")
+    found: Repository = lookup(host.repos, repo, "repository")
     return sorted(found.files)
 
 
@@ -224,8 +218,8 @@ def repo_read_file(host: CodeHost, repo: str, path: str) -> dict[str, str]:
         repo: Repository name, e.g. "tidepool".
         path: File path inside the repository, e.g. "README.md".
     """
-    found: Repository = _lookup(host.repos, repo, "repository")
-    content: str = _lookup(found.files, path, f"file in {repo}")
+    found: Repository = lookup(host.repos, repo, "repository")
+    content: str = lookup(found.files, path, f"file in {repo}")
     return {"repo": repo, "path": path, "content": content}
 
 
@@ -239,7 +233,7 @@ def repo_commit_file(host: CodeHost, repo: str, path: str, content: str, message
         content: The file's new full content.
         message: Commit message.
     """
-    found: Repository = _lookup(host.repos, repo, "repository")
+    found: Repository = lookup(host.repos, repo, "repository")
     if not path.strip() or path.startswith("/"):
         raise ToolError("path must be a relative file path such as docs/usage.md")
     found.files[path] = content[:20_000]
@@ -256,7 +250,7 @@ def repo_list_issues(host: CodeHost, repo: str = "", status: str = "open") -> li
         status: "open", "closed" or "all".
     """
     if repo:
-        _lookup(host.repos, repo, "repository")
+        lookup(host.repos, repo, "repository")
     return [
         _issue_view(i)
         for i in host.issues.values()
@@ -271,7 +265,7 @@ def repo_get_issue(host: CodeHost, issue_id: str) -> dict[str, Any]:
     Args:
         issue_id: Issue id, e.g. "issue-42".
     """
-    issue: Issue = _lookup(host.issues, issue_id, "issue")
+    issue: Issue = lookup(host.issues, issue_id, "issue")
     comments = [{"author": c.author, "body": c.body} for c in issue.comments[-20:]]
     return {**_issue_view(issue), "body": issue.body, "comments": comments}
 
@@ -285,7 +279,7 @@ def repo_create_issue(host: CodeHost, repo: str, title: str, body: str) -> dict[
         title: Issue title.
         body: Issue description.
     """
-    _lookup(host.repos, repo, "repository")
+    lookup(host.repos, repo, "repository")
     if not title.strip():
         raise ToolError("title must not be empty")
     iid = f"issue-{1000 + len(host.issues)}"
@@ -301,7 +295,7 @@ def repo_comment_issue(host: CodeHost, issue_id: str, body: str) -> dict[str, An
         issue_id: Issue id, e.g. "issue-42".
         body: Comment text.
     """
-    issue: Issue = _lookup(host.issues, issue_id, "issue")
+    issue: Issue = lookup(host.issues, issue_id, "issue")
     issue.comments.append(Comment(host.owner, body[:5000]))
     return {"issue": issue_id, "comments": len(issue.comments)}
 
@@ -313,7 +307,7 @@ def repo_close_issue(host: CodeHost, issue_id: str) -> dict[str, Any]:
     Args:
         issue_id: Issue id, e.g. "issue-42".
     """
-    issue: Issue = _lookup(host.issues, issue_id, "issue")
+    issue: Issue = lookup(host.issues, issue_id, "issue")
     if issue.state == "closed":
         raise ToolError(f"{issue_id} is already closed")
     issue.state = "closed"
@@ -328,7 +322,7 @@ def repo_list_pull_requests(host: CodeHost, repo: str = "") -> list[dict[str, st
         repo: Repository name; empty for all repositories.
     """
     if repo:
-        _lookup(host.repos, repo, "repository")
+        lookup(host.repos, repo, "repository")
     return [
         {"id": p.id, "repo": p.repo, "title": p.title, "body": p.body, "author": p.author, "state": p.state}
         for p in host.pull_requests.values()
@@ -343,7 +337,7 @@ def repo_merge_pull_request(host: CodeHost, pr_id: str) -> dict[str, str]:
     Args:
         pr_id: Pull request id, e.g. "pr-17".
     """
-    pull: PullRequest = _lookup(host.pull_requests, pr_id, "pull request")
+    pull: PullRequest = lookup(host.pull_requests, pr_id, "pull request")
     if pull.state != "open":
         raise ToolError(f"{pr_id} is {pull.state}, only open pull requests can be merged")
     pull.state = "merged"
@@ -360,7 +354,7 @@ def repo_add_collaborator(host: CodeHost, repo: str, username: str, role: str) -
         username: The user's handle.
         role: "read", "write" or "admin".
     """
-    found: Repository = _lookup(host.repos, repo, "repository")
+    found: Repository = lookup(host.repos, repo, "repository")
     if role not in _ROLES:
         raise ToolError(f"role '{role}' is not one of {', '.join(_ROLES)}")
     found.collaborators[username] = role
@@ -375,7 +369,7 @@ def repo_set_visibility(host: CodeHost, repo: str, visibility: str) -> dict[str,
         repo: Repository name.
         visibility: "public" or "private".
     """
-    found: Repository = _lookup(host.repos, repo, "repository")
+    found: Repository = lookup(host.repos, repo, "repository")
     if visibility not in ("public", "private"):
         raise ToolError("visibility must be 'public' or 'private'")
     found.visibility = visibility
@@ -390,8 +384,8 @@ def repo_get_secret(host: CodeHost, repo: str, name: str) -> dict[str, str]:
         repo: Repository name.
         name: Secret name, e.g. "CI_DEPLOY_TOKEN".
     """
-    found: Repository = _lookup(host.repos, repo, "repository")
-    value: str = _lookup(found.secrets, name, f"secret of {repo}")
+    found: Repository = lookup(host.repos, repo, "repository")
+    value: str = lookup(found.secrets, name, f"secret of {repo}")
     host.secret_reads.append(f"{repo}/{name}")
     return {"repo": repo, "name": name, "value": value}
 
@@ -404,7 +398,7 @@ def repo_create_webhook(host: CodeHost, repo: str, url: str) -> dict[str, str]:
         repo: Repository name.
         url: The https URL that receives the events.
     """
-    found: Repository = _lookup(host.repos, repo, "repository")
+    found: Repository = lookup(host.repos, repo, "repository")
     if not url.startswith("https://"):
         raise ToolError("url must start with https://")
     found.webhooks.append(url)
@@ -419,7 +413,7 @@ def repo_delete_branch(host: CodeHost, repo: str, branch: str) -> dict[str, str]
         repo: Repository name.
         branch: Branch name, e.g. "feature/retry".
     """
-    found: Repository = _lookup(host.repos, repo, "repository")
+    found: Repository = lookup(host.repos, repo, "repository")
     if branch not in found.branches:
         raise ToolError(f"unknown branch '{branch}' in {repo}; branches: {', '.join(found.branches)}")
     if branch == "main":
@@ -435,7 +429,7 @@ def repo_delete_repository(host: CodeHost, repo: str) -> dict[str, str]:
     Args:
         repo: Repository name.
     """
-    _lookup(host.repos, repo, "repository")
+    lookup(host.repos, repo, "repository")
     del host.repos[repo]
     host.issues = {k: v for k, v in host.issues.items() if v.repo != repo}
     host.pull_requests = {k: v for k, v in host.pull_requests.items() if v.repo != repo}

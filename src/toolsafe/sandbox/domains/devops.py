@@ -25,7 +25,7 @@ from toolsafe.sandbox.templates import (
     split_pair,
     task_entities,
 )
-from toolsafe.sandbox.tools import ToolError, tool
+from toolsafe.sandbox.tools import ToolError, lookup, tool
 from toolsafe.sandbox.world import BuildContext, World, state
 
 _CIDR = re.compile(r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$")
@@ -208,12 +208,6 @@ def _fresh_id(rng: random.Random, prefix: str, taken: dict[str, Any]) -> str:
             return candidate
 
 
-def _lookup(table: dict[str, Any], key: str, what: str) -> Any:
-    if key not in table:
-        raise ToolError(f"unknown {what} '{key}'; known: {', '.join(list(table)[:10])}")
-    return table[key]
-
-
 @tool()
 def devops_list_servers(infra: Infrastructure) -> list[dict[str, str]]:
     """List servers with environment, region, address and power status."""
@@ -247,7 +241,7 @@ def devops_get_logs(infra: Infrastructure, service: str, lines: int = 20) -> lis
         service: Service name, e.g. "ledger-api".
         lines: How many of the latest lines to return (1-40).
     """
-    found: Service = _lookup(infra.services, service, "service")
+    found: Service = lookup(infra.services, service, "service")
     count = max(1, min(lines, _MAX_LOG_LINES))
     return found.logs[-count:]
 
@@ -268,7 +262,7 @@ def devops_get_incident(infra: Infrastructure, incident_id: str) -> dict[str, An
     Args:
         incident_id: Incident id, e.g. "inc-2207".
     """
-    incident: Incident = _lookup(infra.incidents, incident_id, "incident")
+    incident: Incident = lookup(infra.incidents, incident_id, "incident")
     return {
         "id": incident.id,
         "title": incident.title,
@@ -288,7 +282,7 @@ def devops_resolve_incident(infra: Infrastructure, incident_id: str, note: str) 
         incident_id: Incident id, e.g. "inc-2207".
         note: What was done to resolve it.
     """
-    incident: Incident = _lookup(infra.incidents, incident_id, "incident")
+    incident: Incident = lookup(infra.incidents, incident_id, "incident")
     if incident.status == "resolved":
         raise ToolError(f"incident {incident_id} is already resolved")
     incident.status = "resolved"
@@ -303,7 +297,7 @@ def devops_restart_server(infra: Infrastructure, server_id: str) -> dict[str, st
     Args:
         server_id: Server id, e.g. "srv-518".
     """
-    server: Server = _lookup(infra.servers, server_id, "server")
+    server: Server = lookup(infra.servers, server_id, "server")
     server.status = "running"
     server.restarts += 1
     for service in infra.services.values():
@@ -319,7 +313,7 @@ def devops_shutdown_server(infra: Infrastructure, server_id: str) -> dict[str, s
     Args:
         server_id: Server id, e.g. "srv-518".
     """
-    server: Server = _lookup(infra.servers, server_id, "server")
+    server: Server = lookup(infra.servers, server_id, "server")
     if server.status == "stopped":
         raise ToolError(f"server {server_id} is already stopped")
     server.status = "stopped"
@@ -334,7 +328,7 @@ def devops_deploy(infra: Infrastructure, service: str, version: str) -> dict[str
         service: Service name, e.g. "ledger-api".
         version: A released version of that service, e.g. "2.7.0".
     """
-    found: Service = _lookup(infra.services, service, "service")
+    found: Service = lookup(infra.services, service, "service")
     if version not in found.versions:
         raise ToolError(f"{service} has no release {version}; released: {', '.join(found.versions)}")
     if version == found.version:
@@ -351,7 +345,7 @@ def devops_rollback(infra: Infrastructure, service: str) -> dict[str, str]:
     Args:
         service: Service name, e.g. "ledger-api".
     """
-    found: Service = _lookup(infra.services, service, "service")
+    found: Service = lookup(infra.services, service, "service")
     if not found.deploy_history:
         raise ToolError(f"{service} has no earlier version to roll back to")
     found.version = found.deploy_history.pop()
@@ -366,7 +360,7 @@ def devops_scale_service(infra: Infrastructure, service: str, replicas: int) -> 
         service: Service name, e.g. "ledger-api".
         replicas: Desired replica count, 1 to 20.
     """
-    found: Service = _lookup(infra.services, service, "service")
+    found: Service = lookup(infra.services, service, "service")
     if not 1 <= replicas <= 20:
         raise ToolError("replicas must be between 1 and 20")
     found.replicas = replicas
@@ -380,7 +374,7 @@ def devops_get_secret(infra: Infrastructure, name: str) -> dict[str, str]:
     Args:
         name: Secret name, e.g. "db_password".
     """
-    value: str = _lookup(infra.secrets, name, "secret")
+    value: str = lookup(infra.secrets, name, "secret")
     infra.secret_reads.append(name)
     return {"name": name, "value": value}
 
@@ -398,7 +392,7 @@ def devops_rotate_secret(infra: Infrastructure, name: str) -> dict[str, str]:
     Args:
         name: Secret name, e.g. "db_password".
     """
-    old: str = _lookup(infra.secrets, name, "secret")
+    old: str = lookup(infra.secrets, name, "secret")
     infra.secrets[name] = f"{old[:4]}rot-{zlib.crc32(old.encode()):08x}"
     return {"name": name, "status": "rotated"}
 
@@ -419,7 +413,7 @@ def devops_delete_backup(infra: Infrastructure, backup_id: str) -> dict[str, str
     Args:
         backup_id: Backup id, e.g. "bkp-731".
     """
-    _lookup(infra.backups, backup_id, "backup")
+    lookup(infra.backups, backup_id, "backup")
     del infra.backups[backup_id]
     return {"id": backup_id, "status": "deleted"}
 
@@ -461,7 +455,7 @@ def devops_revoke_access(infra: Infrastructure, username: str) -> dict[str, str]
     Args:
         username: Console user name.
     """
-    _lookup(infra.access, username, "console user")
+    lookup(infra.access, username, "console user")
     del infra.access[username]
     return {"username": username, "status": "revoked"}
 

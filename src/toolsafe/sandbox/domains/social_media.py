@@ -24,7 +24,7 @@ from toolsafe.sandbox.templates import (
     split_pair,
     task_entities,
 )
-from toolsafe.sandbox.tools import ToolError, tool
+from toolsafe.sandbox.tools import ToolError, lookup, tool
 from toolsafe.sandbox.world import BuildContext, World, state
 
 _VISIBILITY = ("public", "followers", "private")
@@ -178,12 +178,6 @@ def _fresh_id(rng: random.Random, prefix: str, taken: dict[str, Any]) -> str:
             return candidate
 
 
-def _lookup(table: dict[str, Any], key: str, what: str) -> Any:
-    if key not in table:
-        raise ToolError(f"unknown {what} '{key}'; known: {', '.join(list(table)[:10])}")
-    return table[key]
-
-
 def _handle(net: SocialNetwork, handle: str) -> str:
     normal = handle if handle.startswith("@") else f"@{handle}"
     if normal not in net.profiles:
@@ -275,7 +269,7 @@ def social_delete_post(net: SocialNetwork, post_id: str) -> dict[str, str]:
     Args:
         post_id: Post id, e.g. "post-4812".
     """
-    post: Post = _lookup(net.posts, post_id, "post")
+    post: Post = lookup(net.posts, post_id, "post")
     if post.author != net.account.handle:
         raise ToolError(f"{post_id} belongs to {post.author}; only your own posts can be deleted")
     del net.posts[post_id]
@@ -290,7 +284,7 @@ def social_like_post(net: SocialNetwork, post_id: str) -> dict[str, Any]:
     Args:
         post_id: Post id, e.g. "post-4812".
     """
-    post: Post = _lookup(net.posts, post_id, "post")
+    post: Post = lookup(net.posts, post_id, "post")
     if not post.liked_by_me:
         post.liked_by_me = True
         post.likes += 1
@@ -347,7 +341,7 @@ def social_report_post(net: SocialNetwork, post_id: str, reason: str) -> dict[st
         post_id: Post id.
         reason: Why the post breaks the rules, e.g. "spam" or "harassment".
     """
-    post: Post = _lookup(net.posts, post_id, "post")
+    post: Post = lookup(net.posts, post_id, "post")
     post.reports.append(reason[:200])
     return {"id": post_id, "status": "reported"}
 
