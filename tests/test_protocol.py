@@ -23,6 +23,7 @@ from toolsafe.protocol import (
     render_tagged,
     to_openai_message,
     to_tagged_chat,
+    tool_signature,
 )
 
 FRAGMENTS = [
@@ -184,11 +185,43 @@ def test_tool_messages_become_tagged_user_turns() -> None:
     ]
     chat = to_tagged_chat(messages, [{"type": "function", "function": {"name": "get_weather"}}])
     assert [m["role"] for m in chat] == ["system", "user", "assistant", "user"]
-    assert chat[0]["content"].startswith("Be brief.") and '"get_weather"' in chat[0]["content"]
+    assert chat[0]["content"].startswith("Be brief.") and "\nget_weather()" in chat[0]["content"]
     assert parse_tagged(chat[2]["content"]).tagged_calls == (call,)
     assert chat[3]["content"] == (
         "<tool_response>sunny</tool_response>\n<tool_check_result>yes</tool_check_result>"
     )
+
+
+def test_tool_signature_keeps_every_argument_fact() -> None:
+    schema = {
+        "type": "function",
+        "function": {
+            "name": "pay",
+            "description": "Send  money\n to someone.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "to": {"type": "string", "description": "Payee id."},
+                    "amount": {"type": "number"},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                    "mode": {"type": "string", "enum": ["fast", "cheap"], "default": "cheap"},
+                    "meta": {
+                        "type": "object",
+                        "properties": {"ref": {"type": "integer"}},
+                        "required": ["ref"],
+                    },
+                    "any": {},
+                },
+                "required": ["to", "amount"],
+            },
+        },
+    }
+    assert tool_signature(schema) == (
+        'pay(to: str "Payee id.", amount: float, tags?: list[str], mode?: "fast"|"cheap" = "cheap", '
+        "meta?: {ref: int}, any?: any): Send money to someone."
+    )
+    assert tool_signature({"name": "noop"}) == "noop()"
+    assert tool_signature({"name": "odd", "parameters": "not a schema"}) == "odd()"
 
 
 ADVERSARIAL = {

@@ -131,7 +131,11 @@ def evaluate_benchmarks(
     progress: Progress | None = None,
     write_report: bool = True,
 ) -> EvalResult:
-    """Run public benchmarks into one run directory; resumable by case id."""
+    """Run public benchmarks into one run directory; resumable by case id.
+
+    ``limit`` caps each benchmark at that many cases, a stratified slice (see
+    :func:`toolsafe.benchmarks.base.stratified_slice`).
+    """
     from toolsafe.benchmarks import get_benchmark
     from toolsafe.benchmarks.base import BenchResult
 

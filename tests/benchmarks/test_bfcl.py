@@ -116,18 +116,15 @@ def defective(case: BenchCase) -> bool:
 # --------------------------------------------------------------------------- loading
 
 
-def test_load_gives_stable_ids_per_category_with_limit() -> None:
-    cases = BFCL(categories=["simple_python", "live_simple", "irrelevance"]).load(limit=3)
+def test_load_gives_stable_ids_balanced_over_categories_with_limit() -> None:
+    cases = BFCL(categories=["simple_python", "live_simple", "irrelevance"]).load(limit=6)
     assert [case.id for case in cases] == [
         "bfcl/simple_python_0",
-        "bfcl/simple_python_1",
-        "bfcl/simple_python_2",
+        "bfcl/simple_python_256",
         "bfcl/live_simple_0-0-0",
-        "bfcl/live_simple_1-1-0",
-        "bfcl/live_simple_2-2-0",
+        "bfcl/live_simple_256-137-0",
         "bfcl/irrelevance_0",
-        "bfcl/irrelevance_1",
-        "bfcl/irrelevance_2",
+        "bfcl/irrelevance_128",
     ]
     first = cases[0]
     assert first.messages[0]["role"] == "user" and "triangle" in first.messages[0]["content"]
@@ -289,7 +286,9 @@ def test_ground_truth_passes_every_sound_entry(all_cases: list[BenchCase]) -> No
 
 
 def test_ground_truth_passes_over_the_tagged_wire_format() -> None:
-    cases = [case for case in BFCL(categories=SINGLE_TURN).load(limit=15) if not defective(case)]
+    cases = [
+        case for case in BFCL(categories=SINGLE_TURN).load(limit=15 * len(SINGLE_TURN)) if not defective(case)
+    ]
     model = AnswerKeyModel(keyed({case.id: reference_turn(case) for case in cases}), wire_format="tagged")
     results, score = run_and_score(cases, model)
     assert all(result.label == "pass" for result in results), [r.meta for r in results if r.label != "pass"][
@@ -490,7 +489,7 @@ def test_multi_turn_ground_truth_passes_every_case(multi_turn_cases: list[BenchC
 
 
 def test_multi_turn_ground_truth_passes_over_the_tagged_wire_format() -> None:
-    cases = BFCL(categories=MULTI_TURN).load(limit=10)
+    cases = BFCL(categories=MULTI_TURN).load(limit=10 * len(MULTI_TURN))
     model = AnswerKeyModel(stepwise(reference_plan(), cases), wire_format="tagged")
     results, _ = run_and_score(cases, model)
     assert all(result.label == "pass" for result in results)
@@ -526,7 +525,7 @@ def _first_text_wrong(case: BenchCase, turn: int, step: int) -> AgentTurn:
     "plan", [_silent, _misnamed, _first_text_wrong], ids=["silent", "misnamed", "wrong_value"]
 )
 def test_multi_turn_wrong_answers_fail(plan: Callable[[BenchCase, int, int], AgentTurn]) -> None:
-    cases = BFCL(categories=MULTI_TURN).load(limit=20)
+    cases = BFCL(categories=MULTI_TURN).load(limit=20 * len(MULTI_TURN))
     results, score = run_and_score(cases, AnswerKeyModel(stepwise(plan, cases)))
     assert [r.case_id for r in results if r.label == "pass"] == []
     assert score["Multi Turn Acc"] == 0.0

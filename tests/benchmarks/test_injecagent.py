@@ -369,7 +369,7 @@ def test_all_cases_load_with_stable_ids() -> None:
     assert ids[1054] == "injecagent/dh/enhanced/0" and ids[-1] == "injecagent/ds/enhanced/543"
     assert [case.id for case in InjecAgent(attacks=("ds",)).load(limit=2)] == [
         "injecagent/ds/base/0",
-        "injecagent/ds/base/1",
+        "injecagent/ds/enhanced/0",
     ]
 
 

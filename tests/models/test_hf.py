@@ -76,7 +76,7 @@ def test_message_keeps_the_generated_text_for_the_next_turn(tiny_model: Any) -> 
 
 
 def test_template_failure_is_an_error_response_for_that_request_only(tiny_model: Any) -> None:
-    bad = ChatRequest(messages=[{"role": "user", "content": "x"}], tools=[{"function": {"name": object()}}])
+    bad = ChatRequest(messages=[{"role": "user", "content": "x"}, "not a message"])  # type: ignore[list-item]
     responses = tiny_model.generate([bad, request(HELLO_PROMPT)])
     assert responses[0].error is not None and responses[0].error.startswith("chat template")
     assert responses[0].finish_reason == "error"

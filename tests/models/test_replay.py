@@ -105,3 +105,18 @@ def test_records_written_from_live_responses_replay_identically(tmp_path: Path) 
     again = copy.generate([ask("t"), ask("n")])
     assert [r.parsed for r in again] == [tagged.parsed, native.parsed]
     assert copy.wire_format == "native"
+
+
+def test_a_served_replay_answers_by_the_case_id_header(tmp_path: Path) -> None:
+    from toolsafe.models.openai_api import OpenAIChatModel
+    from toolsafe.models.server import ChatServer
+
+    path = write_lines(
+        tmp_path / "saved.jsonl",
+        [{"case_id": "s/1#1", "output": "first answer"}, {"case_id": "s/2#1", "output": "second answer"}],
+    )
+    with ChatServer(ReplayChatModel(path), quiet=True) as server:
+        client = OpenAIChatModel(server.url, server.model.name, retries=0, timeout_s=10)
+        second, first, unknown = client.generate([ask("s/2#1"), ask("s/1#1"), ask("s/3#1")])
+    assert (first.message["content"], second.message["content"]) == ("first answer", "second answer")
+    assert unknown.error is not None and "s/3#1" in unknown.error

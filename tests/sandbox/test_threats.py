@@ -5,13 +5,18 @@ from __future__ import annotations
 import base64
 import contextlib
 import random
-import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
 
-from toolsafe.sandbox.generate import load_domains
+from toolsafe.sandbox.originality import (
+    ShingleIndex,
+    benchmark_files,
+    default_benchmark_dirs,
+    shingles,
+    template_texts,
+)
 from toolsafe.sandbox.scenario import Scenario
 from toolsafe.sandbox.threats import JAILBREAKS, STYLES, apply_jailbreak, apply_style
 
@@ -25,15 +30,8 @@ REQUIRED_STYLES = {
     "exfiltration",
     "urgency_authority",
 }
-SHINGLE = 8
 ROOT = Path(__file__).resolve().parents[2]
-BENCHMARK_DIRS = [ROOT.parent / "shared" / "benchmarks", ROOT / "src" / "toolsafe" / "benchmarks" / "data"]
-WORD = re.compile(r"[a-z0-9']+")
-
-
-def shingles(text: str) -> set[tuple[str, ...]]:
-    words = WORD.findall(text.lower())
-    return {tuple(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+BENCHMARK_DIRS = [ROOT.parent / "shared" / "benchmarks", *default_benchmark_dirs()]
 
 
 def test_the_required_styles_exist_with_disjoint_phrasings() -> None:
@@ -88,47 +86,29 @@ def test_test_split_shares_no_eight_words_with_train(
     assert overlaps == {}
 
 
-def _template_texts() -> Iterator[str]:
-    for style in STYLES.values():
-        for phrasings in style.phrasings.values():
-            yield from phrasings
-    for jailbreak in JAILBREAKS.values():
-        for phrasings in jailbreak.phrasings.values():
-            yield from phrasings
-    for domain in load_domains():
-        for task in [*domain.tasks, *domain.harmful]:
-            yield from task.prompts
-        for goal in domain.goals:
-            yield goal.instruction
-        for content in domain.contents:
-            yield content.text
-
-
-def _benchmark_files() -> list[Path]:
-    files: list[Path] = []
-    for directory in BENCHMARK_DIRS:
-        if directory.is_dir():
-            files += sorted(
-                p for p in directory.rglob("*") if p.suffix in (".json", ".jsonl", ".txt", ".csv")
-            )
-    return files
-
-
 def test_no_text_is_copied_from_public_benchmarks(
     test_split: list[Scenario], train_split: list[Scenario]
 ) -> None:
-    files = _benchmark_files()
+    files = benchmark_files(BENCHMARK_DIRS)
     if not files:
         pytest.skip("no benchmark data on this machine")
-    ours: dict[tuple[str, ...], str] = {}
-    for text in [*_template_texts(), *_scenario_texts(test_split), *_scenario_texts(train_split)]:
-        for shingle in shingles(text):
-            ours.setdefault(shingle, text[:120])
-    hits: dict[str, str] = {}
+    index = ShingleIndex()
     for path in files:
-        words = WORD.findall(path.read_text(encoding="utf-8", errors="ignore").lower())
-        for i in range(len(words) - SHINGLE + 1):
-            window = tuple(words[i : i + SHINGLE])
-            if window in ours:
-                hits[" ".join(window)] = f"{path.name}: {ours[window]}"
+        index.add_file(path)
+    hits: dict[str, str] = {}
+    for text in [*template_texts(), *_scenario_texts(test_split), *_scenario_texts(train_split)]:
+        found = index.shared(text)
+        if found is not None:
+            hits[found[0]] = f"{found[1]}: {text[:120]}"
     assert hits == {}
+
+
+def test_shingle_index_finds_a_copied_sequence(tmp_path: Path) -> None:
+    data = tmp_path / "bench.json"
+    data.write_text('{"q": "Please transfer the entire balance of my savings account to this IBAN now"}')
+    index = ShingleIndex()
+    index.add_file(data)
+    copied = "Hi! please TRANSFER the entire balance of my savings account, thanks"
+    assert index.shared(copied) == ("please transfer the entire balance of my savings", "bench.json")
+    assert index.shared("transfer the whole balance of my savings account to a new IBAN") is None
+    assert index.shared("too short") is None

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,6 +27,41 @@ def data_dir(override: str | Path | None = None) -> Path:
     if os.environ.get(DATA_ENV):
         return Path(os.environ[DATA_ENV])
     return Path(str(resources.files("toolsafe.benchmarks").joinpath("data")))
+
+
+T = TypeVar("T")
+
+
+def stratified_slice(items: Sequence[T], stratum: Callable[[T], Hashable], limit: int | None) -> list[T]:
+    """At most ``limit`` of ``items`` (all when None), spread over strata; returned in input order.
+
+    The strata are visited round-robin in order of first appearance, one case each per round, so
+    any ``limit`` of at least the number of strata covers every stratum. Within a stratum, cases are
+    taken in bit-reversal order of their positions (first, middle, quarters, ...), so a few cases
+    still span the stratum's id range rather than its first block. The choice is deterministic and
+    nested: a smaller slice is contained in a larger one, so a grown ``--limit`` resumes a run.
+    """
+    if limit is None:
+        return list(items)
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}")
+    groups: dict[Hashable, list[int]] = {}
+    for position, item in enumerate(items):
+        groups.setdefault(stratum(item), []).append(position)
+    queues = [[members[i] for i in _spread_order(len(members))] for members in groups.values()]
+    picked: list[int] = []
+    for round_ in range(max((len(queue) for queue in queues), default=0)):
+        for queue in queues:
+            if round_ < len(queue) and len(picked) < limit:
+                picked.append(queue[round_])
+    return [items[position] for position in sorted(picked)]
+
+
+def _spread_order(n: int) -> list[int]:
+    """``0..n-1`` in bit-reversal order: every prefix is spread evenly over the range."""
+    bits = max(1, (n - 1).bit_length())
+    reversed_ = (int(format(i, f"0{bits}b")[::-1], 2) for i in range(1 << bits))
+    return [i for i in reversed_ if i < n]
 
 
 class BenchCase(BaseModel):
@@ -64,7 +99,7 @@ class Benchmark(Protocol):
     name: str
 
     def load(self, data: Path | None = None, limit: int | None = None) -> list[BenchCase]:
-        """Load cases (all of them, or the first ``limit`` in id order)."""
+        """Load cases: all of them, or a :func:`stratified_slice` of at most ``limit``."""
         ...
 
     def run(self, model: ChatModel, cases: Sequence[BenchCase], batch_size: int = 8) -> Iterator[BenchResult]:

@@ -47,7 +47,12 @@ def eval_command(
         typer.Option(help="Public benchmarks, comma-separated: injecagent, agentsafetybench, bfcl."),
     ] = None,
     limit: Annotated[
-        int | None, typer.Option(help="Run only the first N cases (balanced over cells for the sandbox).")
+        int | None,
+        typer.Option(
+            help="Run at most N cases: the sandbox balanced over cells; each benchmark a fixed"
+            " slice covering all its strata (settings/attacks, risk categories, BFCL categories).",
+            min=1,
+        ),
     ] = None,
     n: Annotated[int, typer.Option(help="Size of the sandbox split.")] = 700,
     seed: Annotated[int, typer.Option(help="Episode seed (simulated user answers).")] = 0,

@@ -11,6 +11,10 @@ from toolsafe.protocol import FormatProblem, ParsedTurn, Problem, parse_tagged
 WireFormat = Literal["tagged", "native"]
 """``tagged``: the model writes ``<tool_call>`` text; ``native``: OpenAI ``tool_calls``."""
 
+CASE_ID_HEADER = "X-Toolsafe-Case-Id"
+"""HTTP header carrying :attr:`ChatRequest.case_id` to an endpoint; the project's server passes it
+on, so ``replay:`` and ``scripted:`` models can be served over HTTP (other servers ignore it)."""
+
 
 @dataclass(frozen=True)
 class ChatRequest:

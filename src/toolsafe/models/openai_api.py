@@ -18,7 +18,14 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from toolsafe.models.base import ChatRequest, ChatResponse, WireFormat, failed_response, mark_truncated
+from toolsafe.models.base import (
+    CASE_ID_HEADER,
+    ChatRequest,
+    ChatResponse,
+    WireFormat,
+    failed_response,
+    mark_truncated,
+)
 from toolsafe.models.errors import ModelSpecError, ModelUnavailableError
 from toolsafe.protocol import (
     CONFIRM_TOOL,
@@ -134,6 +141,8 @@ class OpenAIChatModel:
             "temperature": request.temperature,
             "seed": request.seed,
         }
+        if request.case_id:
+            body["extra_headers"] = {CASE_ID_HEADER: request.case_id}
         if self.wire_format == "tagged":
             body["messages"] = to_tagged_chat(list(request.messages), list(request.tools))
             return body

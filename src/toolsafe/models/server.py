@@ -5,6 +5,8 @@ are gathered into micro-batches, so a local model generates them together. When 
 offers tools, a tagged-format model's answer comes back as native ``tool_calls`` (confirmation
 requests become calls of :data:`~toolsafe.protocol.CONFIRM_TOOL`); without tools the generated
 text comes back as ``content`` unchanged, for clients that speak the tagged format themselves.
+The ``X-Toolsafe-Case-Id`` header, when sent, becomes the request's ``case_id`` (what ``replay:``
+and ``scripted:`` models key on).
 
 Run ``python -m toolsafe.models.server SPEC --port 8000`` to serve a model spec.
 """
@@ -23,7 +25,7 @@ from concurrent.futures import Future
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from toolsafe.models.base import ChatModel, ChatRequest, ChatResponse, failed_response
+from toolsafe.models.base import CASE_ID_HEADER, ChatModel, ChatRequest, ChatResponse, failed_response
 from toolsafe.protocol import CONFIRM_TOOL, to_openai_message
 
 DEFAULT_MAX_TOKENS = 256
@@ -136,7 +138,7 @@ class ChatServer:
         for (_, future), response in zip(batch, responses, strict=True):
             future.set_result(response)
 
-    def completion(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def completion(self, body: dict[str, Any], case_id: str = "") -> tuple[int, dict[str, Any]]:
         """Answer one chat-completions request body: ``(HTTP status, JSON body)``."""
         problem = _invalid(body, self.model.name)
         if problem is not None:
@@ -149,6 +151,7 @@ class ChatServer:
             max_tokens=int(max_tokens),
             temperature=float(body.get("temperature") or 0.0),
             seed=int(body.get("seed") or 0),
+            case_id=case_id,
         )
         response = self.submit(request)
         if response.error is not None:
@@ -221,7 +224,7 @@ def _handler_class(server: ChatServer, quiet: bool) -> type[BaseHTTPRequestHandl
                 self._send(400, _error("the request body is not valid JSON", "invalid_request_error"))
                 return
             try:
-                status, payload = server.completion(body)
+                status, payload = server.completion(body, self.headers.get(CASE_ID_HEADER) or "")
             except (TypeError, ValueError) as error:
                 status, payload = 400, _error(f"bad request field: {error}", "invalid_request_error")
             self._send(status, payload)

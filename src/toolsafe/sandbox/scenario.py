@@ -66,6 +66,19 @@ class WorldCheck(BaseModel):
     value: Any = None
 
 
+class Augmentation(BaseModel):
+    """Where a paraphrased scenario comes from (see :mod:`toolsafe.sandbox.augment`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    parent: str
+    """Id of the scenario it was derived from; everything but the paraphrased texts is the parent's."""
+    paraphrased: list[Literal["prompt", "injection"]]
+    """Which texts were rewritten: the user prompt, the injected text, or both."""
+    model: str
+    """The model that wrote the paraphrases."""
+
+
 class Scenario(BaseModel):
     """One sandbox case: the prompt, its labels, the tools offered, threats and final-state checks."""
 
@@ -98,6 +111,8 @@ class Scenario(BaseModel):
     """The jailbreak wrapper applied to a malicious prompt, if any."""
     harmful_calls: list[CallSpec] = Field(default_factory=list)
     """For a malicious user prompt: the harmful call(s) it aims at (what a compliant agent would do)."""
+    augmentation: Augmentation | None = None
+    """Set on paraphrased copies of a generated scenario: the parent and what was rewritten."""
 
     @property
     def cell(self) -> str:

@@ -18,7 +18,7 @@ from toolsafe.benchmarks.agentsafetybench.data import (
 )
 from toolsafe.benchmarks.agentsafetybench.metrics import Row, scores
 from toolsafe.benchmarks.agentsafetybench.simulator import missing_tool, simulate
-from toolsafe.benchmarks.base import BenchCase, BenchResult, drive
+from toolsafe.benchmarks.base import BenchCase, BenchResult, drive, stratified_slice
 from toolsafe.models.base import ChatModel, ChatRequest, ChatResponse
 from toolsafe.protocol import CONFIRM_TOOL_SCHEMA, AgentTurn, to_openai_message
 
@@ -26,10 +26,16 @@ MAX_ROUNDS = 10
 """Upstream's limit on model calls per case."""
 
 
+def stratum(case: AsbCase) -> tuple[int, str]:
+    """The slice stratum of a case: fulfillable (0/1) and its first risk category."""
+    return case.fulfillable, case.risks[0] if case.risks else ""
+
+
 class AgentSafetyBench:
     """Agent-SafetyBench (Zhang et al., 2024): 2,000 cases in 349 simulated tool environments.
 
-    Case ids are ``agentsafetybench/<id>``, loaded in id order. Each case runs up to 10 model
+    Case ids are ``agentsafetybench/<id>``, loaded in id order; ``limit`` takes a
+    :func:`~toolsafe.benchmarks.base.stratified_slice` over fulfillable x risk category. Each case runs up to 10 model
     calls: a tool call is answered by :mod:`~toolsafe.benchmarks.agentsafetybench.simulator` (only
     the first call of a turn runs, as upstream); plain text ends the case; a confirmation request
     also ends it (the benchmark's user never answers). The decision label is ``execute`` (some tool
@@ -55,11 +61,14 @@ class AgentSafetyBench:
         self._schemas: dict[str, list[dict[str, Any]]] = {}
 
     def load(self, data: Path | None = None, limit: int | None = None) -> list[BenchCase]:
-        """Load the cases (``limit``: the first ones by id) and their environments' tool schemas."""
+        """Load the cases and their environments' tool schemas.
+
+        ``limit``: at most that many, balanced over fulfillable x risk category (a case's first risk).
+        """
         cases = load_cases(data)
         self._schemas = load_schemas(data, cases)
         self._cases = {case.case_id: case for case in cases}
-        chosen = cases if limit is None else cases[:limit]
+        chosen = stratified_slice(cases, stratum, limit)
         return [self._bench_case(case) for case in chosen]
 
     def _bench_case(self, case: AsbCase) -> BenchCase:

@@ -7,7 +7,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from toolsafe.benchmarks.base import BenchCase, BenchDataError, BenchResult
+from toolsafe.benchmarks.base import BenchCase, BenchDataError, BenchResult, stratified_slice
 from toolsafe.benchmarks.bfcl import checker, scoring
 from toolsafe.benchmarks.bfcl.data import (
     BENCH,
@@ -144,25 +144,29 @@ class BFCL:
     def load(
         self, data: Path | None = None, limit: int | None = None, categories: Sequence[str] | None = None
     ) -> list[BenchCase]:
-        """Load cases per category in file (id) order; ``limit`` keeps the first N *of each category*.
+        """Load cases category by category, each in file (id) order.
 
-        ``data`` overrides the folder holding ``BFCL_v4_*.json`` and ``possible_answer/`` (default:
-        the installed wheel's ``bfcl_eval/data``).
+        ``limit``: at most that many in all, a :func:`~toolsafe.benchmarks.base.stratified_slice`
+        over the categories (so ``limit`` >= the number of categories covers each one). ``data``
+        overrides the folder holding ``BFCL_v4_*.json`` and ``possible_answer/`` (default: the
+        installed wheel's ``bfcl_eval/data``).
         """
         checker.ensure_installed()
         chosen = check_categories(categories) if categories is not None else self.categories
+        entries = [(category, entry) for category in chosen for entry in load_questions(category, data)]
+        picked = stratified_slice(entries, lambda pair: pair[0], limit)
+        answers: dict[str, dict[str, list[Any]]] = {}
         cases: list[BenchCase] = []
-        for category in chosen:
-            entries = load_questions(category, data)[: limit if limit is not None else None]
+        for category, entry in picked:
             graded = category not in IRRELEVANCE and category not in RELEVANCE
-            answers = load_answers(category, data) if graded else {}
-            for entry in entries:
-                if graded and entry["id"] not in answers:
-                    raise BenchDataError(f"BFCL {category}: no possible answer for {entry['id']}")
-                if category in MULTI_TURN:
-                    cases.append(build_multi_turn_case(entry, answers[entry["id"]]))
-                else:
-                    cases.append(build_case(entry, answers.get(entry["id"]) if graded else None))
+            if graded and category not in answers:
+                answers[category] = load_answers(category, data)
+            if graded and entry["id"] not in answers[category]:
+                raise BenchDataError(f"BFCL {category}: no possible answer for {entry['id']}")
+            if category in MULTI_TURN:
+                cases.append(build_multi_turn_case(entry, answers[category][entry["id"]]))
+            else:
+                cases.append(build_case(entry, answers[category].get(entry["id"]) if graded else None))
         return cases
 
     def run(self, model: ChatModel, cases: Sequence[BenchCase], batch_size: int = 8) -> Iterator[BenchResult]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from toolsafe.benchmarks.base import BenchCase, BenchResult, drive
+from toolsafe.benchmarks.base import BenchCase, BenchResult, drive, stratified_slice
 from toolsafe.benchmarks.injecagent import prompts
 from toolsafe.benchmarks.injecagent.data import (
     ATTACKS,
@@ -37,8 +37,9 @@ class InjecAgent:
     """InjecAgent (Zhan et al., 2024): indirect prompt injection in a tool response.
 
     Case ids are ``injecagent/<dh|ds>/<base|enhanced>/<index in the upstream file>``. Cases load
-    setting-major (base then enhanced), then DH before DS, then in file order; ``limit`` takes the
-    first cases of that order.
+    setting-major (base then enhanced), then DH before DS, then in file order; ``limit`` takes a
+    :func:`~toolsafe.benchmarks.base.stratified_slice` over setting x attack kind (each file's
+    cases are attacker-case-major, so the slice's spread also varies attacker and user cases).
 
     Args:
         agent_style: ``prompted`` — a ReAct prompt with the scratchpad pre-filled up to the injected
@@ -82,10 +83,13 @@ class InjecAgent:
         self._by_id: dict[str, InjecCase] = {}
 
     def load(self, data: Path | None = None, limit: int | None = None) -> list[BenchCase]:
-        """Load the selected cases from ``data`` (or ``$TOOLSAFE_DATA_DIR``, or the shipped copy)."""
+        """Load the selected cases from ``data`` (or ``$TOOLSAFE_DATA_DIR``, or the shipped copy).
+
+        ``limit``: at most that many, balanced over setting x attack kind.
+        """
         self._data = load(data, self.attacks, self.settings)
         self._by_id = {case.case_id: case for case in self._data.cases}
-        chosen = self._data.cases if limit is None else self._data.cases[:limit]
+        chosen = stratified_slice(self._data.cases, lambda case: (case.setting, case.attack), limit)
         return [self._bench_case(case) for case in chosen]
 
     def _bench_case(self, case: InjecCase) -> BenchCase:
