@@ -808,12 +808,12 @@ def _fields(schema: dict[str, Any], *, describe: bool) -> str:
         return ""
     required = set(schema.get("required") or ())
     parts = []
-    for name, field in properties.items():
-        field = field if isinstance(field, dict) else {}
-        part = f"{name}{'' if name in required else '?'}: {_type_name(field)}"
-        if "default" in field and name not in required:
-            part += f" = {json.dumps(field['default'], ensure_ascii=False)}"
-        text = " ".join(str(field.get("description") or "").split())
+    for name, spec in properties.items():
+        spec = spec if isinstance(spec, dict) else {}
+        part = f"{name}{'' if name in required else '?'}: {_type_name(spec)}"
+        if "default" in spec and name not in required:
+            part += f" = {json.dumps(spec['default'], ensure_ascii=False)}"
+        text = " ".join(str(spec.get("description") or "").split())
         if describe and text:
             part += f" {json.dumps(text, ensure_ascii=False)}"
         parts.append(part)

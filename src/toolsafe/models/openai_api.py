@@ -7,6 +7,8 @@ lets a command fail fast, with one line, when the endpoint is down or does not s
 
 Wire formats: ``native`` sends the tools as ``tools`` (plus the confirmation tool) and reads
 ``tool_calls``; ``tagged`` renders the tools into the system prompt and parses the reply text.
+A request's ``case_id`` travels in the ``X-Toolsafe-Case-Id`` header (other servers ignore it), so
+the project's own server can answer with a ``replay:`` or ``scripted:`` model.
 """
 
 from __future__ import annotations

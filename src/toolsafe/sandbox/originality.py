@@ -46,8 +46,10 @@ def template_texts(split: Split | None = None) -> Iterator[str]:
     from toolsafe.sandbox.templates import InjectionGoal, SensitiveContent
     from toolsafe.sandbox.threats import JAILBREAKS, STYLES
 
-    for wrapper in [*STYLES.values(), *JAILBREAKS.values()]:
-        for name, phrasings in wrapper.phrasings.items():
+    wrappers = [style.phrasings for style in STYLES.values()]
+    wrappers += [jailbreak.phrasings for jailbreak in JAILBREAKS.values()]
+    for by_split in wrappers:
+        for name, phrasings in by_split.items():
             if split is None or name == split:
                 yield from phrasings
     for domain in load_domains():
