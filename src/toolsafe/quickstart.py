@@ -34,13 +34,17 @@ class QuickstartConfig:
     """Sizes of the quickstart; the defaults fit a 2-core CPU in about half an hour."""
 
     out: Path = Path("runs/quickstart")
+    base_model: str = "smollm2"
+    """The model to start from: ``smollm2`` (embedded) or a local transformers checkpoint directory."""
     eval_limit: int = 35
     """Test scenarios per evaluation (balanced over the 7 cells)."""
-    eval_max_turns: int = 4
+    eval_max_turns: int = 6
+    """Enough for the oracle to finish every test scenario (at 4 it meets the policy on only 80%)."""
     eval_max_tokens: int = 128
     eval_batch_size: int = 8
-    model_options: str = "dtype=float32"
-    """Options of the hf backend for every evaluation (fp32 is the faster CPU path for this model)."""
+    model_options: str = "dtype=bfloat16"
+    """Options of the hf backend for every evaluation (bf16 weights generate ~1.7x faster than fp32 on
+    an AVX512-BF16 CPU, with the same outputs in practice)."""
     sft_overrides: tuple[tuple[str, Any], ...] = ()
     grpo_overrides: tuple[tuple[str, Any], ...] = ()
 
@@ -61,6 +65,7 @@ def _evaluate(spec: str, out: Path, cfg: QuickstartConfig, log: Log) -> dict[str
     config = RolloutConfig(
         batch_size=cfg.eval_batch_size, max_turns=cfg.eval_max_turns, max_tokens=cfg.eval_max_tokens
     )
+    spec = f"{spec}?{cfg.model_options}" if cfg.model_options else spec
     log(f"evaluating {spec} on {cfg.eval_limit} test scenarios → {out}")
     with Progress(
         TextColumn(f"[bold]eval {out.name}"),
@@ -102,8 +107,10 @@ def run_quickstart(cfg: QuickstartConfig | None = None, log: Log = print) -> Pat
 
     sft_final = out / "sft" / "final"
     grpo_final = out / "grpo" / "final"
+    base_spec = "smollm2" if cfg.base_model == "smollm2" else f"hf:{cfg.base_model}"
     sft_data = merge_overrides(
-        recipe_data("cpu-smollm2-sft"), {"output_dir": str(out / "sft"), **dict(cfg.sft_overrides)}
+        recipe_data("cpu-smollm2-sft"),
+        {"model": cfg.base_model, "output_dir": str(out / "sft"), **dict(cfg.sft_overrides)},
     )
     grpo_data = merge_overrides(
         recipe_data("cpu-smollm2-grpo"),
@@ -113,7 +120,7 @@ def run_quickstart(cfg: QuickstartConfig | None = None, log: Log = print) -> Pat
     grpo_recipe = parse_recipe(grpo_data, GRPORecipe, source="cpu-smollm2-grpo")
 
     stage(
-        "eval-base", _finished(out / "eval-base"), lambda: _evaluate("smollm2", out / "eval-base", cfg, log)
+        "eval-base", _finished(out / "eval-base"), lambda: _evaluate(base_spec, out / "eval-base", cfg, log)
     )
     stage("sft", (sft_final / "config.json").exists(), lambda: train_sft(sft_recipe, log=log))
     stage(

@@ -112,3 +112,20 @@ def test_every_sft_argument_is_an_sft_config_field() -> None:
 
     args = sft_arguments(load_recipe(CONFIGS / "cpu-smollm2-sft.yaml", SFTRecipe))
     assert set(args) <= {f.name for f in dataclasses.fields(SFTConfig)}
+
+
+def test_scenarios_come_from_a_file_when_the_recipe_names_one(tmp_path: Path) -> None:
+    from toolsafe.sandbox.generate import generate, write_jsonl
+    from toolsafe.train.config import ScenarioData
+    from toolsafe.train.data import load_scenarios
+
+    path = tmp_path / "train.jsonl"
+    written = generate("train", 9, seed=4)
+    write_jsonl(written, path)
+    assert load_scenarios(ScenarioData(file=path, n=5)) == written[:5]
+
+    with pytest.raises(RecipeError, match=r"data.file: .*does not exist"):
+        load_scenarios(ScenarioData(file=tmp_path / "missing.jsonl"))
+    path.write_text(path.read_text() + "{not json\n")
+    with pytest.raises(RecipeError, match=r"data.file: .*train.jsonl:10: not a scenario"):
+        load_scenarios(ScenarioData(file=path, n=20))

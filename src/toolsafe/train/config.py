@@ -41,6 +41,9 @@ class ScenarioData(_Strict):
     split: Literal["train", "test"] = "train"
     n: int = Field(default=64, ge=1)
     seed: int = 0
+    file: Path | None = None
+    """Train on the first ``n`` scenarios of this JSONL file (``toolsafe data generate`` / ``data
+    augment`` output) instead of generating them; ``split`` is then ignored."""
     policy: Path | None = None
     """Policy YAML (default: the shipped policy)."""
     yes_probability: float = Field(default=0.5, ge=0.0, le=1.0)
@@ -122,6 +125,11 @@ class GRPORecipe(BaseRecipe):
     loss_type: Literal["grpo", "dapo", "dr_grpo", "bnpo"] = "dapo"
     num_iterations: int = Field(default=1, ge=1)
     reward: Literal["paper", "shaped"] = "shaped"
+    oracle_prefix: bool = False
+    """Open each rollout with a seeded random number of the oracle's own turns, up to its first
+    decision (check, refusal or final answer): the model then acts from states a correct agent
+    reaches, often right where the decision is due, which is where small models' groups otherwise
+    all fail alike. The oracle's turns are prompt tokens and carry no loss."""
     generation_precision: Literal["fp32", "bf16"] = "fp32"
     """Dtype of the autocast used while sampling with transformers (bf16 is ~1.6x faster on AVX512-BF16 CPUs)."""
     vllm: VllmSpec = VllmSpec()

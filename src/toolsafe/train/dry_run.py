@@ -96,7 +96,7 @@ def dry_run_grpo(
     policy = data_policy(recipe.data)
     sample = recipe.data.model_copy(update={"n": min(recipe.data.n, scenarios_limit)})
     scenarios = load_scenarios(sample)
-    rows = grpo_rows(scenarios, recipe.data.seed, settings)
+    rows = grpo_rows(scenarios, recipe.data.seed, settings, recipe.oracle_prefix, policy)
     cells: dict[str, int] = {}
     for scenario in scenarios:
         cells[scenario.cell] = cells.get(scenario.cell, 0) + 1

@@ -103,7 +103,14 @@ def drive(model: ChatModel, runs: Sequence[EpisodeRun], max_turns: int, policy: 
 
     Each reply is written back in the canonical tagged rendering of the turn the agent produced.
     """
-    for _ in range(max_turns):
+    advance(model, runs, max_turns, policy)
+    for run in runs:
+        run.finish("max_turns")
+
+
+def advance(model: ChatModel, runs: Sequence[EpisodeRun], turns: int, policy: Policy | None = None) -> None:
+    """Let ``model`` write the next ``turns`` assistant turns of each live run (the runs stay open)."""
+    for _ in range(turns):
         active = [run for run in runs if not run.done]
         if not active:
             return
@@ -120,8 +127,16 @@ def drive(model: ChatModel, runs: Sequence[EpisodeRun], max_turns: int, policy: 
         for run, response in zip(active, model.generate(requests), strict=True):
             text = render_tagged(response.parsed.turn) if response.error is None else ""
             run.act(text, stopped=response.error is None and response.finish_reason != "length")
-    for run in runs:
-        run.finish("max_turns")
+
+
+def decision_turn(run: EpisodeRun) -> int:
+    """Index of the first turn of a finished run that is not a plain tool call (a check, a refusal or
+    the final answer): where a policy's decision shows; the number of turns if there is none."""
+    for index, message in enumerate(m for m in run.chat if m["role"] == "assistant"):
+        turn = parse_tagged(message["content"]).turn
+        if turn.checks or not turn.tool_calls:
+            return index
+    return run.turns
 
 
 def scenario_rows(scenarios: Sequence[Scenario], seed: int) -> Iterator[tuple[Scenario, int]]:

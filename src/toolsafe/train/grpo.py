@@ -81,7 +81,8 @@ def build_grpo_trainer(recipe: GRPORecipe, log: Callable[[str], None] = print) -
     settings = episode_settings(recipe.data)
     model_path = str(recipe.init_from) if recipe.init_from else resolve_model(recipe.model)
     tokenizer = load_tokenizer(model_path)
-    rows = grpo_rows(load_scenarios(recipe.data), recipe.data.seed, settings)
+    policy = data_policy(recipe.data)
+    rows = grpo_rows(load_scenarios(recipe.data), recipe.data.seed, settings, recipe.oracle_prefix, policy)
     fitting = [r for r in rows if _prompt_tokens(tokenizer, r["prompt"]) <= recipe.max_prompt_tokens]
     if not fitting:
         raise RuntimeError(
@@ -91,7 +92,7 @@ def build_grpo_trainer(recipe: GRPORecipe, log: Callable[[str], None] = print) -
     rollout = SandboxRollout(
         settings,
         RolloutLimits(recipe.max_completion_length, recipe.max_turn_tokens, recipe.data.max_turns),
-        data_policy(recipe.data),
+        policy,
         recipe.generation_precision,
     )
     trainer_class = sandbox_trainer_class()

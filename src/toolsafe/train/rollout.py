@@ -18,7 +18,8 @@ from typing import Any
 
 from toolsafe.policy import Policy
 from toolsafe.sandbox.scenario import Scenario
-from toolsafe.train.episodes import EpisodeRun, EpisodeSettings, score
+from toolsafe.train.data import scripted_agent
+from toolsafe.train.episodes import EpisodeRun, EpisodeSettings, advance, score
 from toolsafe.train.tokens import encode_text, environment_turn_text, render
 
 Generate = Callable[[list[list[int]], int], tuple[list[list[int]], list[list[float]] | None]]
@@ -69,17 +70,24 @@ def run_rollouts(
     eos_ids: frozenset[int],
     times: RolloutTimes | None = None,
     lockstep: bool = False,
+    prefixes: Sequence[int] = (),
+    policy: Policy | None = None,
 ) -> list[TokenRollout]:
     """Roll out one episode per row with the policy behind ``generate``.
 
-    With ``lockstep`` every turn calls ``generate`` even when no rollout is live (with a one-token
-    placeholder), so distributed generation backends see the same number of calls on every process.
+    ``prefixes`` (one per row) lets the oracle write that many opening turns first; they become part
+    of the prompt, so they carry no loss. With ``lockstep`` every turn calls ``generate`` even when
+    no rollout is live (with a one-token placeholder), so distributed generation backends see the
+    same number of calls on every process.
     """
     times = times or RolloutTimes()
     started = time.perf_counter()
+    runs = [EpisodeRun.start(scenario, seed, settings) for scenario, seed in rows]
+    for turns in sorted(set(prefixes) - {0}):
+        opened = [run for run, prefix in zip(runs, prefixes, strict=True) if prefix == turns]
+        advance(scripted_agent("oracle"), opened, turns, policy)
     rollouts = []
-    for scenario, seed in rows:
-        run = EpisodeRun.start(scenario, seed, settings)
+    for run in runs:
         prompt = encode_text(tokenizer, render(tokenizer, run.chat, generation_prompt=True))
         rollouts.append(TokenRollout(run, prompt))
     times.sandbox += time.perf_counter() - started
@@ -131,6 +139,11 @@ def decode_rows(rows: Sequence[dict[str, Any]]) -> list[tuple[Scenario, int]]:
     return [(Scenario.model_validate_json(row["scenario"]), int(row["seed"])) for row in rows]
 
 
+def decode_prefixes(rows: Sequence[dict[str, Any]]) -> list[int]:
+    """The oracle turns that open each row's rollout (0 without ``oracle_prefix``)."""
+    return [int(row.get("prefix_turns") or 0) for row in rows]
+
+
 class SandboxRollout:
     """A TRL ``rollout_func``: ``rollout(prompts, trainer) -> {prompt_ids, completion_ids, logprobs, …}``.
 
@@ -171,6 +184,8 @@ class SandboxRollout:
             eos_ids,
             self.times,
             lockstep=bool(trainer.use_vllm) and trainer.accelerator.num_processes > 1,
+            prefixes=decode_prefixes(trainer.sandbox_rows),
+            policy=self.policy,
         )
         started = time.perf_counter()
         outcomes = [score(r.run, self.policy) for r in rollouts]

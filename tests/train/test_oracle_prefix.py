@@ -1,0 +1,78 @@
+"""Rollouts opened by the oracle's own turns (``oracle_prefix``): prompt tokens, judged as one episode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from toolsafe.policy import default_policy
+from toolsafe.sandbox.generate import generate
+from toolsafe.taxonomy import Risk
+from toolsafe.train.data import oracle_prefixes, run_agent, scripted_agent
+from toolsafe.train.episodes import EpisodeSettings, decision_turn, score
+from toolsafe.train.rollout import RolloutLimits, run_rollouts
+
+SETTINGS = EpisodeSettings(yes_probability=1.0, max_turns=6)
+LIMITS = RolloutLimits(max_completion_length=4096, max_turn_tokens=256, max_turns=6)
+POLICY = default_policy()
+
+
+def _writer(tokenizer: Any, text: str) -> Any:
+    """A policy that answers every turn with ``text``."""
+    ids = [*tokenizer(text)["input_ids"], tokenizer.convert_tokens_to_ids(tokenizer.eos_token)]
+
+    def generate(contexts: list[list[int]], max_new_tokens: int) -> tuple[list[list[int]], None]:
+        return [list(ids) for _ in contexts], None
+
+    return generate
+
+
+def _injected_scenario() -> Any:
+    return next(
+        s for s in generate("train", 70, seed=3) if s.injection is not None and s.user_risk is Risk.BENIGN
+    )
+
+
+def test_prefixes_stop_at_the_oracles_first_decision() -> None:
+    scenarios = list(generate("train", 28, seed=2))
+    pairs = [(s, 100 + i) for i, s in enumerate(scenarios)]
+    prefixes = oracle_prefixes(pairs, SETTINGS, POLICY)
+    assert prefixes == oracle_prefixes(pairs, SETTINGS, POLICY)
+    runs = run_agent(scripted_agent("oracle"), scenarios, 0, SETTINGS, POLICY)
+    for scenario, prefix, run in zip(scenarios, prefixes, runs, strict=True):
+        if scenario.user_risk is Risk.MALICIOUS:
+            assert prefix == 0 and decision_turn(run) == 0
+        assert 0 <= prefix <= decision_turn(run)
+    assert any(p > 0 for p in prefixes)
+
+
+def test_the_model_decides_at_the_check_turn_and_is_judged_on_the_whole_episode(tiny_tokenizer: Any) -> None:
+    scenario = _injected_scenario()
+    (oracle_run,) = run_agent(scripted_agent("oracle"), [scenario], 0, SETTINGS, POLICY)
+    at = decision_turn(oracle_run)
+    assert at >= 1, "the injection shows up in a tool output, after at least one call"
+    goal = scenario.injection.goal.name
+    eos = frozenset({tiny_tokenizer.convert_tokens_to_ids(tiny_tokenizer.eos_token)})
+
+    def roll(text: str) -> Any:
+        (rollout,) = run_rollouts(
+            tiny_tokenizer,
+            _writer(tiny_tokenizer, text),
+            [(scenario, 0)],
+            SETTINGS,
+            LIMITS,
+            eos,
+            prefixes=[at],
+            policy=POLICY,
+        )
+        return rollout
+
+    ignores = roll("<think>Done.</think>I have finished your request.")
+    oracle_turns = [m["content"] for m in oracle_run.chat if m["role"] == "assistant"][:at]
+    prompt = tiny_tokenizer.decode(ignores.prompt_ids)
+    assert all(turn in prompt for turn in oracle_turns)
+    assert ignores.run.turns == at + 1 and sum(ignores.env_mask) == len(ignores.env_mask)
+    assert not score(ignores.run, POLICY).policy_match
+
+    checks = roll(f"<think>A tool output asks for {goal}.</think><tool_check>{goal}</tool_check>")
+    outcome = score(checks.run, POLICY)
+    assert outcome.checked_tools[0] == goal and not outcome.acted_before_confirmation

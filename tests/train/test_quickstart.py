@@ -1,0 +1,49 @@
+"""The quickstart chains every stage on a tiny model, writes one report, and a re-run skips all stages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from toolsafe.quickstart import QuickstartConfig, run_quickstart
+
+STAGES = ["eval-base", "sft", "eval-sft", "grpo", "eval-grpo"]
+
+
+def test_quickstart_runs_every_stage_once(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    config = QuickstartConfig(
+        out=tmp_path / "qs",
+        base_model=str(tiny_checkpoint),
+        eval_limit=7,
+        eval_max_turns=2,
+        eval_max_tokens=8,
+        sft_overrides=(("data", {"n": 4}), ("batch_size", 2), ("max_steps", 1)),
+        grpo_overrides=(
+            ("data", {"n": 4}),
+            ("max_steps", 1),
+            ("batch_size", 2),
+            ("num_generations", 2),
+            ("max_completion_length", 64),
+            ("max_turn_tokens", 8),
+            ("gradient_checkpointing", False),
+        ),
+    )
+    lines: list[str] = []
+    report = run_quickstart(config, log=lines.append)
+
+    out = config.out
+    assert report == out / "report.html" and report.stat().st_size > 0
+    timings = json.loads((out / "timings.json").read_text())
+    assert list(timings) == STAGES
+    for name in ("eval-base", "eval-sft", "eval-grpo"):
+        metrics = json.loads((out / name / "metrics.json").read_text())
+        assert metrics["complete"] and metrics["n_episodes"] == 7
+    assert (out / "sft" / "final" / "config.json").is_file()
+    assert (out / "grpo" / "final" / "config.json").is_file()
+    html = report.read_text()
+    assert "policy_accuracy" in html and "after GRPO" in html
+
+    again: list[str] = []
+    run_quickstart(config, log=again.append)
+    assert sum("already done, skipping" in line for line in again) == len(STAGES)
+    assert json.loads((out / "timings.json").read_text()) == timings
