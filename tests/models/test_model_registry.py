@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 
@@ -57,16 +56,7 @@ def test_split_options() -> None:
     assert split_options("plain") == ("plain", {})
 
 
-def test_scripted_spec_without_agents_module_is_a_clear_error() -> None:
-    if importlib.util.find_spec("toolsafe.sandbox.agents") is not None:
-        pytest.skip("toolsafe.sandbox.agents exists; its own tests cover get_agent")
-    with pytest.raises(ModelSpecError, match=r"scripted:oracle: toolsafe.sandbox.agents is not available"):
-        load_model("scripted:oracle")
-
-
 def test_scripted_specs_delegate_to_the_sandbox_agents() -> None:
-    if importlib.util.find_spec("toolsafe.sandbox.agents") is None:
-        pytest.skip("toolsafe.sandbox.agents is not available")
     oracle = load_model("scripted:oracle")
     assert isinstance(oracle, ChatModel) and oracle.wire_format == "tagged"
     assert load_model("scripted:oracle?format=native").wire_format == "native"
