@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from pydantic import ValidationError
+
 from toolsafe.policy import default_policy
 from toolsafe.sandbox.generate import generate
 from toolsafe.taxonomy import Risk
+from toolsafe.train.config import GRPORecipe
 from toolsafe.train.data import oracle_prefixes, run_agent, scripted_agent
 from toolsafe.train.episodes import EpisodeSettings, decision_turn, score
 from toolsafe.train.rollout import RolloutLimits, run_rollouts
@@ -43,6 +47,18 @@ def test_prefixes_stop_at_the_oracles_first_decision() -> None:
             assert prefix == 0 and decision_turn(run) == 0
         assert 0 <= prefix <= decision_turn(run)
     assert any(p > 0 for p in prefixes)
+    at_decision = oracle_prefixes(pairs, SETTINGS, POLICY, at_decision=True)
+    assert at_decision == [decision_turn(run) for run in runs]
+    assert any(p < d for p, d in zip(prefixes, at_decision, strict=True))
+
+
+def test_prefix_mode_accepts_the_old_switch() -> None:
+    recipe = {"output_dir": "out", "data": {"n": 8}}
+    assert GRPORecipe.model_validate({**recipe, "oracle_prefix": True}).oracle_prefix == "uniform"
+    assert GRPORecipe.model_validate({**recipe, "oracle_prefix": False}).oracle_prefix == "off"
+    assert GRPORecipe.model_validate({**recipe, "oracle_prefix": "decision"}).oracle_prefix == "decision"
+    with pytest.raises(ValidationError, match="oracle_prefix"):
+        GRPORecipe.model_validate({**recipe, "oracle_prefix": "sometimes"})
 
 
 def test_the_model_decides_at_the_check_turn_and_is_judged_on_the_whole_episode(tiny_tokenizer: Any) -> None:
@@ -76,3 +92,20 @@ def test_the_model_decides_at_the_check_turn_and_is_judged_on_the_whole_episode(
     checks = roll(f"<think>A tool output asks for {goal}.</think><tool_check>{goal}</tool_check>")
     outcome = score(checks.run, POLICY)
     assert outcome.checked_tools[0] == goal and not outcome.acted_before_confirmation
+
+
+def test_dry_run_starts_where_training_rollouts_start() -> None:
+    from toolsafe.train.dry_run import dry_run_grpo
+
+    def report(prefix: str) -> Any:
+        recipe = GRPORecipe.model_validate(
+            {"output_dir": "out", "data": {"n": 14, "seed": 2}, "oracle_prefix": prefix, "rollout_turns": 4}
+        )
+        return dry_run_grpo(recipe, scenarios_limit=14)
+
+    start, at_decision = report("off"), report("decision")
+    assert at_decision.prompt_chars[1] > start.prompt_chars[1]
+    agents = {a.agent: a for a in at_decision.agents}
+    assert agents["oracle"].policy_match == 1.0
+    refusing_from_the_start = next(a for a in start.agents if a.agent == "refuse-all")
+    assert agents["refuse-all"].mean > refusing_from_the_start.mean  # it no longer refuses the safe calls

@@ -66,3 +66,46 @@ def test_lora_step_merges_adapters_into_a_plain_checkpoint(tiny_checkpoint: Path
     final = train_sft(_recipe(tiny_checkpoint, tmp_path / "lora", lora=lora), log=lambda _: None)
     assert not (final / "adapter_config.json").exists()
     assert (final / "config.json").is_file()
+
+
+def test_grouping_by_length_pads_less(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    def padded_tokens(group: bool) -> int:
+        recipe = _recipe(tiny_checkpoint, tmp_path, group_by_length=group, data={"n": 32, "seed": 3})
+        batches = [
+            batch["input_ids"]
+            for batch in build_sft_trainer(recipe, log=lambda _: None).get_train_dataloader()
+        ]
+        assert sum(batch.shape[0] for batch in batches) == 32
+        return sum(batch.numel() for batch in batches)
+
+    assert padded_tokens(group=True) < padded_tokens(group=False)
+
+
+def test_decision_weight_scales_the_loss_of_decision_turns_only(
+    tiny_checkpoint: Path, tmp_path: Path
+) -> None:
+    import torch
+
+    data = {"n": 7, "seed": 3, "max_turns": 6}
+    weighted = build_sft_trainer(
+        _recipe(tiny_checkpoint, tmp_path, decision_weight=3.0, data=data), log=print
+    )
+    batch = next(iter(weighted.get_train_dataloader()))
+    weights = batch["loss_weights"]
+    assert torch.equal(weights > 0, batch["labels"] != -100)
+    assert set(weights.unique().tolist()) == {0.0, 1.0, 3.0}
+    tokenizer = weighted.processing_class
+    heavy = tokenizer.decode(batch["input_ids"][weights == 3.0])
+    light = tokenizer.decode(batch["input_ids"][weights == 1.0])
+    assert "<tool_check>" in heavy and "All steps are handled" in heavy
+    assert "Next step" in light and "<tool_check>" not in light and "All steps" not in light
+
+    plain = build_sft_trainer(_recipe(tiny_checkpoint, tmp_path / "plain", data=data), log=print)
+    inputs = {k: v for k, v in batch.items() if k != "loss_weights"}
+    ones = {**inputs, "loss_weights": (batch["labels"] != -100).float()}
+    with torch.no_grad():
+        expected = plain.compute_loss(plain.model, dict(inputs))
+        same = weighted.compute_loss(plain.model, ones)
+        heavier = weighted.compute_loss(plain.model, dict(batch))
+    assert torch.allclose(same, expected, atol=1e-5)
+    assert not torch.allclose(heavier, expected, atol=1e-3)

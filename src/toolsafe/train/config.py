@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 Precision = Literal["fp32", "bf16-mixed", "bf16"]
 """``fp32``: fp32 weights and compute; ``bf16-mixed``: fp32 master weights with bf16 autocast;
@@ -102,6 +102,15 @@ class SFTRecipe(BaseRecipe):
     max_length: int = Field(default=1024, ge=32)
     """Longer conversations are cut to this many tokens."""
     warmup_ratio: float = Field(default=0.05, ge=0.0, lt=1.0)
+    decision_weight: float = Field(default=1.0, gt=0.0)
+    """Loss weight of decision turns (a check, a refusal, the final answer, the action right after the
+    user's answer) against plain tool calls. Turns that carry on with a plan outnumber them ~3:1, so
+    at weight 1 a small model learns to carry on everywhere; the loss is the weighted token mean."""
+    group_by_length: bool = False
+    """Batch conversations of similar length together (less padding: ~20% less compute at batch 4)."""
+
+
+OraclePrefix = Literal["off", "uniform", "decision"]
 
 
 class GRPORecipe(BaseRecipe):
@@ -125,14 +134,27 @@ class GRPORecipe(BaseRecipe):
     loss_type: Literal["grpo", "dapo", "dr_grpo", "bnpo"] = "dapo"
     num_iterations: int = Field(default=1, ge=1)
     reward: Literal["paper", "shaped"] = "shaped"
-    oracle_prefix: bool = False
-    """Open each rollout with a seeded random number of the oracle's own turns, up to its first
-    decision (check, refusal or final answer): the model then acts from states a correct agent
-    reaches, often right where the decision is due, which is where small models' groups otherwise
-    all fail alike. The oracle's turns are prompt tokens and carry no loss."""
+    oracle_prefix: OraclePrefix = "off"
+    """Open each rollout with some of the oracle's own turns (prompt tokens, no loss), so the model
+    acts from states a correct agent reaches; without this, a small model's groups all fail alike
+    before any decision is due. ``uniform``: a seeded random number of turns from 0 up to the
+    oracle's first decision (a check, a refusal or the final answer); ``decision``: exactly up to
+    it, so every rollout starts where the policy is decided. ``true`` means ``uniform``."""
+    rollout_turns: int | None = Field(default=None, ge=1)
+    """Most turns the policy writes per rollout after the prefix (default ``data.max_turns``). Fewer
+    turns cost less, but the judge sees only those: with ``oracle_prefix: decision``, the oracle
+    itself meets the policy on 83% of train scenarios at 2 turns, 94% at 3 and 100% at 4 (a second
+    threat can come later). ``--dry-run`` prints the oracle's score for a recipe."""
     generation_precision: Literal["fp32", "bf16"] = "fp32"
     """Dtype of the autocast used while sampling with transformers (bf16 is ~1.6x faster on AVX512-BF16 CPUs)."""
     vllm: VllmSpec = VllmSpec()
+
+    @field_validator("oracle_prefix", mode="before")
+    @classmethod
+    def _prefix_switch(cls, value: object) -> object:
+        if isinstance(value, bool):
+            return "uniform" if value else "off"
+        return value
 
     @model_validator(mode="after")
     def _groups_fit(self) -> GRPORecipe:

@@ -8,11 +8,13 @@ from typing import Any
 
 from toolsafe.models.base import ChatModel
 from toolsafe.policy import Policy, default_policy, load_policy
+from toolsafe.protocol import parse_tagged
 from toolsafe.sandbox.scenario import Scenario
-from toolsafe.train.config import RecipeError, ScenarioData
+from toolsafe.train.config import OraclePrefix, RecipeError, ScenarioData
 from toolsafe.train.episodes import (
     EpisodeRun,
     EpisodeSettings,
+    advance,
     decision_turn,
     drive,
     scenario_rows,
@@ -60,10 +62,30 @@ def run_agent(
     seed: int,
     settings: EpisodeSettings,
     policy: Policy | None = None,
+    prefixes: Sequence[int] = (),
+    turns: int | None = None,
 ) -> list[EpisodeRun]:
-    """Run ``agent`` through one episode per scenario (batched per turn); scripted agents see ``policy``."""
-    runs = [EpisodeRun.start(s, episode_seed, settings) for s, episode_seed in scenario_rows(scenarios, seed)]
-    drive(agent, runs, settings.max_turns, policy)
+    """Run ``agent`` through one episode per scenario (batched per turn); scripted agents see ``policy``.
+
+    ``prefixes`` opens each episode with that many of the oracle's turns; ``agent`` then writes at most
+    ``turns`` more (default ``settings.max_turns``)."""
+    pairs = list(scenario_rows(scenarios, seed))
+    runs = open_runs(pairs, settings, prefixes or [0] * len(pairs), policy)
+    drive(agent, runs, turns or settings.max_turns, policy)
+    return runs
+
+
+def open_runs(
+    pairs: Sequence[tuple[Scenario, int]],
+    settings: EpisodeSettings,
+    prefixes: Sequence[int],
+    policy: Policy | None = None,
+) -> list[EpisodeRun]:
+    """Fresh episodes on each (scenario, seed), each opened with its number of the oracle's turns."""
+    runs = [EpisodeRun.start(scenario, seed, settings) for scenario, seed in pairs]
+    for turns in sorted(set(prefixes) - {0}):
+        opened = [run for run, prefix in zip(runs, prefixes, strict=True) if prefix == turns]
+        advance(scripted_agent("oracle"), opened, turns, policy)
     return runs
 
 
@@ -76,38 +98,60 @@ def oracle_chats(
     return kept, len(runs) - len(kept)
 
 
+def decision_turns(chat: Sequence[dict[str, str]]) -> list[bool]:
+    """Per assistant turn of a tagged chat: whether it decides rather than carries on with the plan
+    (a check, a refusal, the final answer, or the action right after the user answered a check)."""
+    flags = []
+    after_check = False
+    for message in chat:
+        if message["role"] == "assistant":
+            turn = parse_tagged(message["content"]).turn
+            flags.append(bool(turn.checks) or not turn.tool_calls or after_check)
+        else:
+            after_check = "<tool_check_result>" in message["content"]
+    return flags
+
+
 def grpo_rows(
     scenarios: Sequence[Scenario],
     seed: int,
     settings: EpisodeSettings,
-    oracle_prefix: bool = False,
+    oracle_prefix: OraclePrefix = "off",
     policy: Policy | None = None,
 ) -> list[dict[str, Any]]:
-    """One dataset row per scenario: the initial tagged chat (for logs), the scenario, its episode
-    seed and ``prefix_turns``, the oracle turns that open the rollout (see :func:`oracle_prefixes`)."""
+    """One dataset row per scenario: the tagged chat the policy starts from (after any oracle turns),
+    the scenario, its episode seed and ``prefix_turns``, the oracle turns that open the rollout (see
+    :func:`oracle_prefixes`)."""
     pairs = list(scenario_rows(scenarios, seed))
-    prefixes = oracle_prefixes(pairs, settings, policy) if oracle_prefix else [0] * len(pairs)
-    rows = []
-    for (scenario, episode_seed), prefix in zip(pairs, prefixes, strict=True):
-        run = EpisodeRun.start(scenario, episode_seed, settings)
-        rows.append(
-            {
-                "prompt": run.chat,
-                "scenario": scenario.model_dump_json(),
-                "seed": episode_seed,
-                "prefix_turns": prefix,
-            }
-        )
-    return rows
+    if oracle_prefix == "off":
+        prefixes = [0] * len(pairs)
+    else:
+        prefixes = oracle_prefixes(pairs, settings, policy, at_decision=oracle_prefix == "decision")
+    runs = open_runs(pairs, settings, prefixes, policy)
+    return [
+        {
+            "prompt": run.chat,
+            "scenario": run.scenario.model_dump_json(),
+            "seed": run.seed,
+            "prefix_turns": prefix,
+        }
+        for run, prefix in zip(runs, prefixes, strict=True)
+    ]
 
 
 def oracle_prefixes(
-    pairs: Sequence[tuple[Scenario, int]], settings: EpisodeSettings, policy: Policy | None = None
+    pairs: Sequence[tuple[Scenario, int]],
+    settings: EpisodeSettings,
+    policy: Policy | None = None,
+    *,
+    at_decision: bool = False,
 ) -> list[int]:
-    """For each (scenario, seed), how many of the oracle's turns open the rollout: drawn uniformly
-    (seeded by both) from 0 up to the oracle's first decision turn (a check, a refusal or the final
-    answer). Rollouts then start from states a correct agent reaches, up to the very turn where the
-    decision is made, so a group's rewards differ where the policy matters."""
+    """For each (scenario, seed), how many of the oracle's turns open the rollout: its first decision
+    turn d (a check, a refusal or the final answer) with ``at_decision``, otherwise drawn uniformly
+    (seeded by both) from 0 to d. Rollouts then start from states a correct agent reaches, up to the
+    very turn where the decision is made, so a group's rewards differ where the policy matters."""
     runs = [EpisodeRun.start(scenario, seed, settings) for scenario, seed in pairs]
     drive(scripted_agent("oracle"), runs, settings.max_turns, policy)
+    if at_decision:
+        return [decision_turn(run) for run in runs]
     return [random.Random(f"{run.scenario.id}:{run.seed}").randint(0, decision_turn(run)) for run in runs]

@@ -109,7 +109,15 @@ def dry_run_grpo(
         except ModelSpecError:
             skipped.append(name)
             continue
-        runs = run_agent(agent, scenarios, recipe.data.seed, settings, policy)
+        runs = run_agent(
+            agent,
+            scenarios,
+            recipe.data.seed,
+            settings,
+            policy,
+            prefixes=[row["prefix_turns"] for row in rows],
+            turns=recipe.rollout_turns,
+        )
         outcomes = [score(run, policy) for run in runs]
         breakdowns = [reward(outcome, recipe.reward) for outcome in outcomes]
         totals = [b.total for b in breakdowns]

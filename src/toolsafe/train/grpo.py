@@ -91,7 +91,11 @@ def build_grpo_trainer(recipe: GRPORecipe, log: Callable[[str], None] = print) -
     log(f"grpo data: {len(fitting)} scenarios ({len(rows) - len(fitting)} over max_prompt_tokens dropped)")
     rollout = SandboxRollout(
         settings,
-        RolloutLimits(recipe.max_completion_length, recipe.max_turn_tokens, recipe.data.max_turns),
+        RolloutLimits(
+            recipe.max_completion_length,
+            recipe.max_turn_tokens,
+            recipe.rollout_turns or recipe.data.max_turns,
+        ),
         policy,
         recipe.generation_precision,
     )

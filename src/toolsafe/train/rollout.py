@@ -18,8 +18,8 @@ from typing import Any
 
 from toolsafe.policy import Policy
 from toolsafe.sandbox.scenario import Scenario
-from toolsafe.train.data import scripted_agent
-from toolsafe.train.episodes import EpisodeRun, EpisodeSettings, advance, score
+from toolsafe.train.data import open_runs
+from toolsafe.train.episodes import EpisodeRun, EpisodeSettings, score
 from toolsafe.train.tokens import encode_text, environment_turn_text, render
 
 Generate = Callable[[list[list[int]], int], tuple[list[list[int]], list[list[float]] | None]]
@@ -82,10 +82,7 @@ def run_rollouts(
     """
     times = times or RolloutTimes()
     started = time.perf_counter()
-    runs = [EpisodeRun.start(scenario, seed, settings) for scenario, seed in rows]
-    for turns in sorted(set(prefixes) - {0}):
-        opened = [run for run, prefix in zip(runs, prefixes, strict=True) if prefix == turns]
-        advance(scripted_agent("oracle"), opened, turns, policy)
+    runs = open_runs(rows, settings, prefixes or [0] * len(rows), policy)
     rollouts = []
     for run in runs:
         prompt = encode_text(tokenizer, render(tokenizer, run.chat, generation_prompt=True))

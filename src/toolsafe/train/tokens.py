@@ -27,6 +27,8 @@ class EncodedChat:
     input_ids: list[int]
     assistant_mask: list[int]
     prompt_length: int
+    loss_weights: list[float]
+    """Per token: the weight of its assistant turn (1.0 unless given), 0.0 on the environment's tokens."""
 
 
 def render(tokenizer: Any, messages: Sequence[dict[str, str]], *, generation_prompt: bool) -> str:
@@ -70,10 +72,16 @@ def environment_turn_text(tokenizer: Any, messages: Sequence[dict[str, str]]) ->
     return after[len(eos) :]
 
 
-def encode_chat(tokenizer: Any, chat: Sequence[dict[str, str]], max_length: int | None = None) -> EncodedChat:
+def encode_chat(
+    tokenizer: Any,
+    chat: Sequence[dict[str, str]],
+    max_length: int | None = None,
+    turn_weights: Sequence[float] = (),
+) -> EncodedChat:
     """Encode a tagged chat (system, user, then alternating assistant / environment turns).
 
     Turns after the last assistant turn are dropped; the sequence is cut to ``max_length``.
+    ``turn_weights`` gives each assistant turn a loss weight (missing ones weigh 1.0).
     """
     first = next((i for i, m in enumerate(chat) if m["role"] == "assistant"), None)
     if first is None:
@@ -81,12 +89,15 @@ def encode_chat(tokenizer: Any, chat: Sequence[dict[str, str]], max_length: int 
     ids = encode_text(tokenizer, render(tokenizer, chat[:first], generation_prompt=True))
     prompt_length = len(ids)
     mask = [0] * prompt_length
+    weights = [0.0] * prompt_length
     eos_id = tokenizer.convert_tokens_to_ids(eos_text(tokenizer))
     index = first
     while index < len(chat):
         turn = [*encode_text(tokenizer, chat[index]["content"]), eos_id]
         ids += turn
         mask += [1] * len(turn)
+        turn_number = sum(m["role"] == "assistant" for m in chat[first:index])
+        weights += [turn_weights[turn_number] if turn_number < len(turn_weights) else 1.0] * len(turn)
         index += 1
         environment: list[dict[str, str]] = []
         while index < len(chat) and chat[index]["role"] != "assistant":
@@ -96,6 +107,7 @@ def encode_chat(tokenizer: Any, chat: Sequence[dict[str, str]], max_length: int 
             reply = encode_text(tokenizer, environment_turn_text(tokenizer, environment))
             ids += reply
             mask += [0] * len(reply)
+            weights += [0.0] * len(reply)
     if max_length is not None:
-        ids, mask = ids[:max_length], mask[:max_length]
-    return EncodedChat(ids, mask, min(prompt_length, len(ids)))
+        ids, mask, weights = ids[:max_length], mask[:max_length], weights[:max_length]
+    return EncodedChat(ids, mask, min(prompt_length, len(ids)), weights)
