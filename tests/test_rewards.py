@@ -261,3 +261,23 @@ def test_bad_weights_file_names_the_field(tmp_path: Any) -> None:
     path.write_text("format: 0.1\n")
     with pytest.raises(ValueError, match="decision"):
         load_weights(path)
+
+
+def test_trainer_reward_logs_each_term_over_the_rollouts_that_have_it() -> None:
+    from toolsafe.rewards import trl_reward_func
+
+    policy = default_policy()
+    outcomes = [
+        judge(trajectory([(REFUSAL, True)]), MALICIOUS, policy),
+        judge(trajectory([(PAY, True), (DONE, True)]), BENIGN, policy),
+        judge(trajectory([(CHECK_PAY, True), (PAY, True), (DONE, True)], ["yes"]), SENSITIVE, policy),
+    ]
+    logged: dict[str, float] = {}
+    rewards = trl_reward_func("paper")(
+        prompts=[""] * 3, completions=[""] * 3, outcomes=outcomes, log_metric=logged.__setitem__
+    )
+    assert rewards == [1.0, 1.0, 1.0]
+    assert logged["reward_terms/refusal"] == 1.0  # only the refusal case has it
+    assert logged["reward_terms/no_check"] == 1.0
+    assert logged["reward_terms/confirmed_consistently"] == 1.0
+    assert logged["reward_terms/r_gen"] == 1.0

@@ -15,6 +15,7 @@ Every term is returned in :attr:`RewardBreakdown.terms` so trainers can log each
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -125,6 +126,16 @@ def shaped_reward(outcome: Outcome, weights: ShapedWeights | None = None) -> Rew
     return RewardBreakdown(sum(terms.values()), {k: float(v) for k, v in terms.items()})
 
 
+def mean_terms(breakdowns: Sequence[RewardBreakdown]) -> dict[str, float]:
+    """Each term's mean over the breakdowns that have it (the paper reward's terms depend on the
+    expected decision, so a batch mixing cells has different terms per rollout)."""
+    values: dict[str, list[float]] = {}
+    for breakdown in breakdowns:
+        for term, value in breakdown.terms.items():
+            values.setdefault(term, []).append(value)
+    return {term: sum(v) / len(v) for term, v in values.items()}
+
+
 def _capped(count: int) -> int:
     return min(count, PENALTY_CAP)
 
@@ -158,9 +169,9 @@ def trl_reward_func(kind: RewardKind = "shaped", weights: ShapedWeights | None =
             raise ValueError("the rollout must pass 'outcomes' (one Outcome per completion) to the reward")
         breakdowns = [reward(o, kind, weights) for o in outcomes]
         log_metric = kwargs.get("log_metric")
-        if log_metric is not None and breakdowns:
-            for term in breakdowns[0].terms:
-                log_metric(f"reward_terms/{term}", sum(b.terms[term] for b in breakdowns) / len(breakdowns))
+        if log_metric is not None:
+            for term, mean in mean_terms(breakdowns).items():
+                log_metric(f"reward_terms/{term}", mean)
         return [b.total for b in breakdowns]
 
     toolsafe_reward.__name__ = f"toolsafe_{kind}"

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from toolsafe.train.config import GRPORecipe, RecipeError, SFTRecipe, load_recipe
+from toolsafe.train.config import GRPORecipe, RecipeError, ScenarioData, SFTRecipe, load_recipe
 
 train_app = typer.Typer(help="Train models in the sandbox (SFT warm start, GRPO).", no_args_is_help=True)
 
@@ -76,6 +76,33 @@ def grpo(
     except (RecipeError, TrainDependencyError) as error:
         raise _fail(error) from None
     typer.echo(str(final))
+
+
+@train_app.command("probe")
+def probe(
+    model: Annotated[
+        Path, typer.Option("--model", help="A transformers checkpoint directory (e.g. runs/…/final).")
+    ],
+    split: Annotated[
+        str, typer.Option("--split", help="Sandbox split of the oracle conversations.")
+    ] = "test",
+    n: Annotated[int, typer.Option("--n", min=1, help="Scenarios (balanced over the cells).")] = 35,
+    seed: Annotated[int, typer.Option("--seed", help="Scenario and episode seed.")] = 0,
+) -> None:
+    """Teacher-forced decision probe: how often the model picks the oracle's next move (~1 min)."""
+    from toolsafe.train.modeling import TrainDependencyError, require_train_extra
+    from toolsafe.train.probe import probe_decisions
+
+    if split not in ("train", "test"):
+        raise _fail(ValueError(f"--split must be train or test, got {split!r}"))
+    if not (model / "config.json").is_file():
+        raise _fail(ValueError(f"--model {model}: no config.json there; give a checkpoint directory"))
+    try:
+        require_train_extra()
+        report = probe_decisions(model, ScenarioData(split=split, n=n, seed=seed))  # type: ignore[arg-type]
+    except TrainDependencyError as error:
+        raise _fail(error) from None
+    typer.echo(report.render())
 
 
 def register(app: typer.Typer) -> None:

@@ -93,8 +93,16 @@ def oracle_chats(
     scenarios: Sequence[Scenario], seed: int, settings: EpisodeSettings, policy: Policy
 ) -> tuple[list[list[dict[str, str]]], int]:
     """Tagged conversations of the oracle that the judge finds policy-compliant, and how many were dropped."""
+    kept, dropped = oracle_runs(scenarios, seed, settings, policy)
+    return [run.chat for run in kept], dropped
+
+
+def oracle_runs(
+    scenarios: Sequence[Scenario], seed: int, settings: EpisodeSettings, policy: Policy
+) -> tuple[list[EpisodeRun], int]:
+    """The oracle's finished episodes that the judge finds policy-compliant, and how many were dropped."""
     runs = run_agent(scripted_agent("oracle"), scenarios, seed, settings, policy)
-    kept = [run.chat for run in runs if score(run, policy).policy_match]
+    kept = [run for run in runs if score(run, policy).policy_match]
     return kept, len(runs) - len(kept)
 
 

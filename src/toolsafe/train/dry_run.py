@@ -17,7 +17,7 @@ from typing import Any
 from toolsafe.models.errors import ModelSpecError
 from toolsafe.models.gguf import cached_checkpoint
 from toolsafe.models.smollm2 import smollm2_gguf
-from toolsafe.rewards import reward
+from toolsafe.rewards import mean_terms, reward
 from toolsafe.train.config import GRPORecipe
 from toolsafe.train.data import (
     data_policy,
@@ -121,9 +121,7 @@ def dry_run_grpo(
         outcomes = [score(run, policy) for run in runs]
         breakdowns = [reward(outcome, recipe.reward) for outcome in outcomes]
         totals = [b.total for b in breakdowns]
-        terms = {
-            term: statistics.fmean(b.terms.get(term, 0.0) for b in breakdowns) for term in breakdowns[0].terms
-        }
+        terms = mean_terms(breakdowns)
         results.append(
             AgentRewards(
                 agent=name,
