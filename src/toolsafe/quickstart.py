@@ -31,7 +31,7 @@ Log = Callable[[str], None]
 
 @dataclass(frozen=True)
 class QuickstartConfig:
-    """Sizes of the quickstart; the defaults took 38 minutes on a busy 2-core CPU."""
+    """Sizes of the quickstart; the defaults took 38.5 minutes on a 2-core CPU."""
 
     out: Path = Path("runs/quickstart")
     base_model: str = "smollm2"
@@ -191,7 +191,7 @@ def write_quickstart_report(out: Path) -> Path:
         axis.set_xlabel("GRPO step")
         axis.set_ylabel("mean over the step's rollouts")
         axis.legend(fontsize=7, ncol=3)
-        axis.set_title("GRPO reward and each shaped term")
+        axis.set_title("GRPO reward and each of its terms")
         page = page.replace("</body>", f"<h2>GRPO reward curves</h2>{png_tag(fig)}</body>")
     path = out / "report.html"
     path.write_text(page.replace("toolsafe comparison</h1>", "toolsafe quickstart</h1>"), encoding="utf-8")
