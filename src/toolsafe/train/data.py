@@ -70,7 +70,7 @@ def run_agent(
     ``prefixes`` opens each episode with that many of the oracle's turns; ``agent`` then writes at most
     ``turns`` more (default ``settings.max_turns``)."""
     pairs = list(scenario_rows(scenarios, seed))
-    runs = open_runs(pairs, settings, prefixes or [0] * len(pairs), policy)
+    runs = open_runs(pairs, settings, prefixes, policy)
     drive(agent, runs, turns or settings.max_turns, policy)
     return runs
 
@@ -78,13 +78,15 @@ def run_agent(
 def open_runs(
     pairs: Sequence[tuple[Scenario, int]],
     settings: EpisodeSettings,
-    prefixes: Sequence[int],
+    prefixes: Sequence[int] = (),
     policy: Policy | None = None,
 ) -> list[EpisodeRun]:
-    """Fresh episodes on each (scenario, seed), each opened with its number of the oracle's turns."""
+    """Fresh episodes on each (scenario, seed), each opened with its number of the oracle's turns
+    (``prefixes``, one per pair; none: no oracle turns)."""
     runs = [EpisodeRun.start(scenario, seed, settings) for scenario, seed in pairs]
-    for turns in sorted(set(prefixes) - {0}):
-        opened = [run for run, prefix in zip(runs, prefixes, strict=True) if prefix == turns]
+    counts = prefixes or [0] * len(runs)
+    for turns in sorted(set(counts) - {0}):
+        opened = [run for run, prefix in zip(runs, counts, strict=True) if prefix == turns]
         advance(scripted_agent("oracle"), opened, turns, policy)
     return runs
 

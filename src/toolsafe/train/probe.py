@@ -94,13 +94,13 @@ def probe_decisions(model_path: str | Path, data: ScenarioData, dtype: str = "bf
             position = start + (think_length if content.startswith(THINK) else 0)
             target = encoded.input_ids[position]
             scores = torch.log_softmax(logits[position - 1], dim=-1)
-            right, logprob = int(scores.argmax()) == target, float(scores[target])
+            predicted = int(scores.argmax())
+            right, logprob = predicted == target, float(scores[target])
             kind = _kind(number, content, decides)
             report.kinds[kind].add(right, logprob)
             if kind == "decision":
                 report.cells.setdefault(run.scenario.cell, ProbeCount()).add(right, logprob)
-            predicted = tokenizer.decode([int(scores.argmax())])
-            report.confusions[(kind, tokenizer.decode([target]), predicted)] += 1
+            report.confusions[(kind, tokenizer.decode([target]), tokenizer.decode([predicted]))] += 1
     return report
 
 

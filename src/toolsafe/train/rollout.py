@@ -82,7 +82,7 @@ def run_rollouts(
     """
     times = times or RolloutTimes()
     started = time.perf_counter()
-    runs = open_runs(rows, settings, prefixes or [0] * len(rows), policy)
+    runs = open_runs(rows, settings, prefixes, policy)
     rollouts = []
     for run in runs:
         prompt = encode_text(tokenizer, render(tokenizer, run.chat, generation_prompt=True))

@@ -87,7 +87,7 @@ def build_sft_trainer(recipe: SFTRecipe, log: Callable[[str], None] = print) -> 
     model_path = resolve_model(recipe.model)
     tokenizer = load_tokenizer(model_path)
     dataset = sft_dataset(recipe, tokenizer, log)
-    trainer_class = weighted_sft_trainer_class() if "loss_weights" in dataset.column_names else SFTTrainer
+    trainer_class = weighted_sft_trainer_class() if recipe.decision_weight != 1.0 else SFTTrainer
     return trainer_class(
         model=load_model(model_path, recipe),
         args=SFTConfig(**sft_arguments(recipe)),

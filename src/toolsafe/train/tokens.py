@@ -91,14 +91,13 @@ def encode_chat(
     mask = [0] * prompt_length
     weights = [0.0] * prompt_length
     eos_id = tokenizer.convert_tokens_to_ids(eos_text(tokenizer))
-    index = first
+    index, turn_number = first, 0
     while index < len(chat):
         turn = [*encode_text(tokenizer, chat[index]["content"]), eos_id]
         ids += turn
         mask += [1] * len(turn)
-        turn_number = sum(m["role"] == "assistant" for m in chat[first:index])
         weights += [turn_weights[turn_number] if turn_number < len(turn_weights) else 1.0] * len(turn)
-        index += 1
+        index, turn_number = index + 1, turn_number + 1
         environment: list[dict[str, str]] = []
         while index < len(chat) and chat[index]["role"] != "assistant":
             environment.append(chat[index])
