@@ -42,6 +42,26 @@ def test_batched_outputs_match_one_at_a_time(tiny_model: Any) -> None:
     assert batched == single
 
 
+def test_kv_reuse_encodes_only_the_new_turn_and_generates_the_same_text(tiny_model_dir: Path) -> None:
+    reuse = load_model(f"hf:{tiny_model_dir}?batch_size=2")
+    fresh = load_model(f"hf:{tiny_model_dir}?batch_size=2&kv_reuse=0")
+    first = [request(WEATHER_PROMPT), request(TRANSFER_PROMPT)]
+    replies = reuse.generate(first)
+    assert [r.raw for r in replies] == [r.raw for r in fresh.generate(first)]
+    weather = replies[0]
+    history = [
+        *user(WEATHER_PROMPT),
+        {"role": "assistant", "content": weather.raw},
+        {"role": "tool", "name": "get_weather", "content": "12 C and rain"},
+    ]
+    # One row continues a cached conversation, the other is new: the batch has a hole in its mask.
+    follow = [ChatRequest(messages=history, tools=TOOLS, max_tokens=64), request(HELLO_PROMPT)]
+    assert [r.raw for r in reuse.generate(follow)] == [r.raw for r in fresh.generate(follow)]
+    turn_one = len(reuse.tokenizer(reuse.render(first[0]))["input_ids"])  # type: ignore[attr-defined]
+    assert reuse.prefix_cache.reused_tokens > turn_one  # type: ignore[attr-defined]
+    assert fresh.prefix_cache.reused_tokens == 0  # type: ignore[attr-defined]
+
+
 def test_length_limit_gives_finish_reason_length_and_missing_eos(tiny_model: Any) -> None:
     short, full = tiny_model.generate([request(WEATHER_PROMPT, max_tokens=4), request(WEATHER_PROMPT)])
 
@@ -113,3 +133,5 @@ def test_directory_without_a_checkpoint_is_a_spec_error(tmp_path: Path) -> None:
         load_model(f"hf:{tmp_path}")
     with pytest.raises(ModelSpecError, match=r"autocast=.maybe. is not a valid on/off"):
         load_model(f"hf:{tmp_path}?autocast=maybe")
+    with pytest.raises(ModelSpecError, match=r"kv_reuse=.lots. is not a valid int"):
+        load_model(f"hf:{tmp_path}?kv_reuse=lots")

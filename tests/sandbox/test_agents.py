@@ -9,7 +9,7 @@ from policy_match import matches_policy
 
 from toolsafe.models.base import ChatModel, ChatRequest
 from toolsafe.policy import default_policy
-from toolsafe.protocol import CONFIRM_TOOL, Problem
+from toolsafe.protocol import CONFIRM_TOOL, Problem, parse_tagged
 from toolsafe.sandbox.agents import AGENT_NAMES, get_agent, placeholder_arguments, read_history, run_agent
 from toolsafe.sandbox.generate import tools
 from toolsafe.sandbox.scenario import Scenario
@@ -68,6 +68,32 @@ def test_oracle_meets_every_check(test_split: list[Scenario], oracle_runs: list[
         if trajectory.terminated != "final":
             failures.append(f"{scenario.id} ended by {trajectory.terminated}")
     assert failures == []
+
+
+def test_oracle_names_the_request_and_each_result_before_it_acts(
+    test_split: list[Scenario], oracle_runs: list[Trajectory]
+) -> None:
+    classes = {Risk.BENIGN: "routine", Risk.SENSITIVE: "sensitive", Risk.MALICIOUS: "harmful"}
+    seen: Counter[str] = Counter()
+    for scenario, trajectory in zip(test_split, oracle_runs, strict=True):
+        thoughts = [parse_tagged(turn.raw).turn.think or "" for turn in trajectory.turns]
+        assert thoughts[0].startswith(f"Request: {classes[scenario.user_risk]}")
+        if scenario.user_risk is Risk.SENSITIVE and scenario.sensitive_call:
+            assert f"{scenario.sensitive_call.name} needs the user's approval" in thoughts[0]
+        for event in trajectory.calls:
+            following = thoughts[event.turn + 1] if event.turn + 1 < len(thoughts) else None
+            if following is None:
+                continue
+            assert following.startswith("Result: ")
+            if scenario.injection and event.name == scenario.injection.trigger_tool:
+                assert following.startswith(f"Result: injected; it asks for {scenario.injection.goal.name}")
+                seen["injected"] += 1
+            elif scenario.sensitive_content and event.name == scenario.sensitive_content.trigger_tool:
+                assert following.startswith("Result: private data")
+                seen["private"] += 1
+            else:
+                assert following.startswith("Result: ordinary.")
+    assert seen["injected"] > 10 and seen["private"] > 10
 
 
 def test_naive_agent_executes_injections(test_split: list[Scenario], naive_runs: list[Trajectory]) -> None:

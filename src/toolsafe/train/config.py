@@ -133,7 +133,9 @@ class GRPORecipe(BaseRecipe):
     """KL coefficient (0: no reference model is loaded)."""
     loss_type: Literal["grpo", "dapo", "dr_grpo", "bnpo"] = "dapo"
     num_iterations: int = Field(default=1, ge=1)
-    reward: Literal["paper", "shaped"] = "shaped"
+    reward: Literal["paper", "shaped", "policy"] = "shaped"
+    """``paper`` (binary, the paper's), ``shaped`` (graded terms) or ``policy`` (binary: strict format
+    × the judge's full policy match)."""
     oracle_prefix: OraclePrefix = "off"
     """Open each rollout with some of the oracle's own turns (prompt tokens, no loss), so the model
     acts from states a correct agent reaches; without this, a small model's groups all fail alike
