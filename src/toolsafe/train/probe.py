@@ -96,9 +96,8 @@ def probe_decisions(model_path: str | Path, data: ScenarioData, dtype: str = "bf
             thought = parse_tagged(content).turn.think
             first = start + (think_length if content.startswith(THINK) else 0)
             expected = encode_text(tokenizer, THINK + thought)[think_length:] if thought else []
-            length = max(
-                _common_prefix(expected, encoded.input_ids[first:]), 1
-            )  # no thought: its first token
+            # The thought's tokens; a turn without a thought is scored on its first token.
+            length = max(_common_prefix(expected, encoded.input_ids[first:]), 1)
             targets = torch.tensor(encoded.input_ids[first : first + length])
             positions = torch.arange(first, first + len(targets))
             scores = torch.log_softmax(logits[positions - 1], dim=-1)
