@@ -197,14 +197,13 @@ class HFChatModel:
             response = self._decode(output.sequences[row, prompt_len:].tolist(), prompt.request.max_tokens)
             responses.append(_with_usage(response, len(ids), response.usage["completion_tokens"]))
         generated = [r.usage["completion_tokens"] for r in responses]
-        if self.prefix_cache.max_tokens:
-            keep(
-                self.prefix_cache,
-                output.sequences,
-                batch_layout.attention_mask,
-                output.past_key_values,
-                generated,
-            )
+        keep(
+            self.prefix_cache,
+            output.sequences,
+            batch_layout.attention_mask,
+            output.past_key_values,
+            generated,
+        )
         self.stats = GenerationStats(
             self.stats.requests + len(batch),
             self.stats.new_tokens + sum(generated),

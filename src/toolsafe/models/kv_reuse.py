@@ -15,12 +15,21 @@ from dataclasses import dataclass
 from typing import Any
 
 
+def common_prefix_length(a: list[int], b: list[int]) -> int:
+    """How many leading tokens two sequences share."""
+    length = 0
+    for mine, theirs in zip(a, b, strict=False):
+        if mine != theirs:
+            break
+        length += 1
+    return length
+
+
 @dataclass
 class CachedRow:
     """One conversation's tokens and their keys and values, per layer ``[heads, tokens, dim]``."""
 
-    ids: Any
-    """1-D LongTensor."""
+    ids: list[int]
     layers: list[tuple[Any, Any]]
 
 
@@ -31,8 +40,6 @@ class BatchLayout:
     input_ids: Any
     attention_mask: Any
     cache: Any
-    reused: list[int]
-    """Tokens taken from the cache, per row."""
 
 
 class PrefixCache:
@@ -44,20 +51,15 @@ class PrefixCache:
         self.max_tokens = max_tokens
         self.rows: OrderedDict[int, CachedRow] = OrderedDict()
         self._next_key = 0
+        self._tokens = 0
         self.reused_tokens = 0
         self.prompt_tokens = 0
 
-    def take(self, ids: Any) -> tuple[int, CachedRow | None]:
-        """The longest kept prefix of ``ids`` (1-D LongTensor), leaving at least one token to encode."""
-        import torch
-
+    def take(self, ids: list[int]) -> tuple[int, CachedRow | None]:
+        """The longest kept prefix of ``ids``, leaving at least one token to encode."""
         best_key, best_length = None, 0
         for key, row in self.rows.items():
-            n = min(len(row.ids), len(ids) - 1)
-            if n <= best_length:
-                continue
-            same = torch.cumprod((row.ids[:n] == ids[:n]).to(torch.int8), dim=0)
-            length = int(same.sum())
+            length = common_prefix_length(row.ids, ids[:-1])
             if length > best_length:
                 best_key, best_length = key, length
         if best_key is None:
@@ -67,17 +69,17 @@ class PrefixCache:
 
     def clear(self) -> None:
         self.rows.clear()
+        self._tokens = 0
 
     def put(self, row: CachedRow) -> None:
-        import torch
-
-        for key in [k for k, old in self.rows.items() if len(old.ids) <= len(row.ids)]:
-            if torch.equal(self.rows[key].ids, row.ids[: len(self.rows[key].ids)]):
-                del self.rows[key]
+        superseded = [k for k, old in self.rows.items() if row.ids[: len(old.ids)] == old.ids]
+        for key in superseded:
+            self._tokens -= len(self.rows.pop(key).ids)
         self.rows[self._next_key] = row
         self._next_key += 1
-        while self.rows and sum(len(r.ids) for r in self.rows.values()) > self.max_tokens:
-            self.rows.popitem(last=False)
+        self._tokens += len(row.ids)
+        while self.rows and self._tokens > self.max_tokens:
+            self._tokens -= len(self.rows.popitem(last=False)[1].ids)
 
 
 def layout(prompts: list[Any], cache: PrefixCache, pad_id: int, device: Any) -> BatchLayout:
@@ -85,7 +87,7 @@ def layout(prompts: list[Any], cache: PrefixCache, pad_id: int, device: Any) -> 
     import torch
     from transformers import DynamicCache
 
-    taken = [cache.take(ids) for ids in prompts]
+    taken = [cache.take(ids.tolist()) for ids in prompts]
     reused = [length for length, _ in taken]
     width_reused = max(reused)
     width_new = max(len(ids) - n for ids, n in zip(prompts, reused, strict=True))
@@ -113,15 +115,19 @@ def layout(prompts: list[Any], cache: PrefixCache, pad_id: int, device: Any) -> 
                     values[b, :, width_reused - n :] = row.layers[index][1][:, :n]
             layers.append((keys.to(device), values.to(device)))
         kv = DynamicCache(ddp_cache_data=layers)
-    return BatchLayout(torch.stack(rows).to(device), torch.stack(masks).to(device), kv, reused)
+    return BatchLayout(torch.stack(rows).to(device), torch.stack(masks).to(device), kv)
 
 
 def keep(
     cache: PrefixCache, sequences: Any, attention_mask: Any, past_key_values: Any, generated: list[int]
 ) -> None:
     """Store each row's real tokens (prompt and its first ``generated[row]`` new tokens) with their
-    keys and values from the finished ``generate`` call, in host memory."""
+    keys and values from the finished ``generate`` call, in host memory (nothing when ``cache``
+    keeps no tokens)."""
     import torch
+
+    if not cache.max_tokens:
+        return
 
     cached_length = past_key_values.get_seq_length()
     prompt_width = attention_mask.shape[1]
@@ -134,7 +140,7 @@ def keep(
         positions = torch.cat([real, fresh])
         cache.put(
             CachedRow(
-                ids=sequences[b, positions].cpu(),
+                ids=sequences[b, positions].tolist(),
                 layers=[(k[b][:, positions].cpu(), v[b][:, positions].cpu()) for k, v in layers],
             )
         )

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolsafe.models.kv_reuse import common_prefix_length
 from toolsafe.protocol import parse_tagged
 from toolsafe.train.config import ScenarioData
 from toolsafe.train.data import data_policy, decision_turns, episode_settings, load_scenarios, oracle_runs
@@ -97,7 +98,8 @@ def probe_decisions(model_path: str | Path, data: ScenarioData, dtype: str = "bf
             first = start + (think_length if content.startswith(THINK) else 0)
             expected = encode_text(tokenizer, THINK + thought)[think_length:] if thought else []
             # The thought's tokens; a turn without a thought is scored on its first token.
-            length = max(_common_prefix(expected, encoded.input_ids[first:]), 1)
+            # (tokenised alone, a thought may merge differently at its end: keep the part that agrees)
+            length = max(common_prefix_length(expected, encoded.input_ids[first:]), 1)
             targets = torch.tensor(encoded.input_ids[first : first + length])
             positions = torch.arange(first, first + len(targets))
             scores = torch.log_softmax(logits[positions - 1], dim=-1)
@@ -113,16 +115,6 @@ def probe_decisions(model_path: str | Path, data: ScenarioData, dtype: str = "bf
                 oracle, model_token = int(targets[at]), int(predicted[at])
                 report.confusions[(kind, tokenizer.decode([oracle]), tokenizer.decode([model_token]))] += 1
     return report
-
-
-def _common_prefix(expected: list[int], actual: list[int]) -> int:
-    """How many leading tokens agree (a thought tokenised alone may merge differently at its end)."""
-    length = 0
-    for mine, theirs in zip(expected, actual, strict=False):
-        if mine != theirs:
-            break
-        length += 1
-    return length
 
 
 def _kind(number: int, content: str, decides: bool) -> str:
