@@ -80,6 +80,8 @@ def test_oracle_names_the_request_and_each_result_before_it_acts(
         assert thoughts[0].startswith(f"Request: {classes[scenario.user_risk]}")
         if scenario.user_risk is Risk.SENSITIVE and scenario.sensitive_call:
             assert f"{scenario.sensitive_call.name} needs the user's approval" in thoughts[0]
+            first = trajectory.check_events[0]  # asked before any step, while the request is in view
+            assert (first.turn, first.tool_name) == (0, scenario.sensitive_call.name)
         for event in trajectory.calls:
             following = thoughts[event.turn + 1] if event.turn + 1 < len(thoughts) else None
             if following is None:

@@ -99,7 +99,7 @@ def test_dry_run_starts_where_training_rollouts_start() -> None:
 
     def report(prefix: str) -> Any:
         recipe = GRPORecipe.model_validate(
-            {"output_dir": "out", "data": {"n": 14, "seed": 2}, "oracle_prefix": prefix, "rollout_turns": 4}
+            {"output_dir": "out", "data": {"n": 14, "seed": 2}, "oracle_prefix": prefix, "rollout_turns": 6}
         )
         return dry_run_grpo(recipe, scenarios_limit=14)
 

@@ -145,8 +145,9 @@ class GRPORecipe(BaseRecipe):
     rollout_turns: int | None = Field(default=None, ge=1)
     """Most turns the policy writes per rollout after the prefix (default ``data.max_turns``). Fewer
     turns cost less, but the judge sees only those: with ``oracle_prefix: decision``, the oracle
-    itself meets the policy on 83% of train scenarios at 2 turns, 94% at 3 and 100% at 4 (a second
-    threat can come later). ``--dry-run`` prints the oracle's score for a recipe."""
+    itself meets the policy on 86% of train scenarios at 4 turns, 94% at 5 and 100% at 6 (a
+    sensitive request is confirmed on its first turn; a threat in a tool result can come several
+    turns later). ``--dry-run`` prints the oracle's score for a recipe."""
     generation_precision: Literal["fp32", "bf16"] = "fp32"
     """Dtype of the autocast used while sampling with transformers (bf16 is ~1.6x faster on AVX512-BF16 CPUs)."""
     vllm: VllmSpec = VllmSpec()
