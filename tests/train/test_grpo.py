@@ -65,6 +65,25 @@ def test_lora_run_trains_adapters_and_saves_a_merged_checkpoint(
     assert (tmp_path / "lora" / "checkpoint-1" / "adapter_config.json").is_file()
 
 
+def test_a_batch_without_reward_variance_skips_the_loss_and_leaves_the_weights(
+    tiny_checkpoint: Path, tmp_path: Path
+) -> None:
+    import torch
+
+    recipe = parse_recipe(_recipe(tiny_checkpoint, tmp_path / "flat", max_steps=1, reward="policy"), GRPORecipe)
+    trainer = build_grpo_trainer(recipe, log=lambda _: None)
+    before = {name: p.detach().clone() for name, p in trainer.model.named_parameters()}
+    with_grad: list[bool] = []
+    trainer.model.register_forward_hook(lambda *_: with_grad.append(torch.is_grad_enabled()))
+    trainer.train()
+    (step,) = [entry for entry in trainer.state.log_history if "reward" in entry]
+    assert step["frac_reward_zero_std"] == 1.0  # an untrained tiny model fails every episode alike
+    assert step["skipped_zero_advantage"] == 1.0
+    assert with_grad and not any(with_grad)  # it generated, but never ran a forward pass for the loss
+    after = dict(trainer.model.named_parameters())
+    assert all(torch.equal(before[name], after[name]) for name in before)
+
+
 def test_environment_tokens_carry_no_loss(
     tiny_checkpoint: Path, tmp_path: Path, scripted_policy: Any
 ) -> None:

@@ -26,7 +26,8 @@ from toolsafe.train.tokens import encode_text, render
 
 
 def sandbox_trainer_class() -> type:
-    """``GRPOTrainer`` that exposes the current batch's dataset rows to the rollout as ``sandbox_rows``."""
+    """``GRPOTrainer`` that exposes the current batch's dataset rows to the rollout as ``sandbox_rows``
+    and skips the loss computation of a batch whose advantages are all 0."""
     from trl import GRPOTrainer  # type: ignore[attr-defined]
 
     class SandboxGRPOTrainer(GRPOTrainer):  # type: ignore[misc]
@@ -35,6 +36,28 @@ def sandbox_trainer_class() -> type:
         def _generate_and_score_completions(self, inputs: list[dict[str, Any]]) -> dict[str, Any]:
             self.sandbox_rows = tuple(inputs)
             return super()._generate_and_score_completions(inputs)  # type: ignore[no-any-return]
+
+        def compute_loss(
+            self,
+            model: Any,
+            inputs: dict[str, Any],
+            return_outputs: bool = False,
+            num_items_in_batch: Any = None,
+        ) -> Any:
+            if self._loss_is_zero(inputs):
+                # Every group's rollouts earned the same reward, so every advantage is 0 and the loss
+                # and its gradient are exactly 0: skip the forward and backward passes over the batch.
+                # Zero gradients (not None) keep the optimiser step identical to the full computation.
+                self._metrics["train"]["skipped_zero_advantage"].append(1.0)
+                return sum((p * 0).sum() for p in model.parameters() if p.requires_grad)
+            self._metrics["train"]["skipped_zero_advantage"].append(0.0)
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+
+        def _loss_is_zero(self, inputs: dict[str, Any]) -> bool:
+            only_policy_term = (
+                self.beta == 0.0 and not self._entropy_bonus_enabled and not self.aux_loss_enabled
+            )
+            return bool(only_policy_term and not inputs["advantages"].any())
 
     return SandboxGRPOTrainer
 
