@@ -70,7 +70,9 @@ def test_a_batch_without_reward_variance_skips_the_loss_and_leaves_the_weights(
 ) -> None:
     import torch
 
-    recipe = parse_recipe(_recipe(tiny_checkpoint, tmp_path / "flat", max_steps=1, reward="policy"), GRPORecipe)
+    recipe = parse_recipe(
+        _recipe(tiny_checkpoint, tmp_path / "flat", max_steps=1, reward="policy"), GRPORecipe
+    )
     trainer = build_grpo_trainer(recipe, log=lambda _: None)
     before = {name: p.detach().clone() for name, p in trainer.model.named_parameters()}
     with_grad: list[bool] = []
