@@ -44,13 +44,13 @@ def sandbox_trainer_class() -> type:
             return_outputs: bool = False,
             num_items_in_batch: Any = None,
         ) -> Any:
-            if self._loss_is_zero(inputs):
+            skip = self._loss_is_zero(inputs)
+            self._metrics["train" if model.training else "eval"]["skipped_zero_advantage"].append(float(skip))
+            if skip:
                 # Every group's rollouts earned the same reward, so every advantage is 0 and the loss
                 # and its gradient are exactly 0: skip the forward and backward passes over the batch.
                 # Zero gradients (not None) keep the optimiser step identical to the full computation.
-                self._metrics["train"]["skipped_zero_advantage"].append(1.0)
                 return sum((p * 0).sum() for p in model.parameters() if p.requires_grad)
-            self._metrics["train"]["skipped_zero_advantage"].append(0.0)
             return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
 
         def _loss_is_zero(self, inputs: dict[str, Any]) -> bool:
