@@ -2,9 +2,10 @@
 
 Requests are rendered with :func:`~toolsafe.protocol.to_tagged_chat` into the model's own chat
 template, grouped by sampling settings, sorted by prompt length and generated in left-padded
-batches that continue the KV cache of earlier turns (:mod:`toolsafe.models.kv_reuse`). Each output is cut at the first EOS token and parsed with
-:func:`~toolsafe.protocol.parse_tagged`; ``finish_reason`` is ``"stop"`` when EOS was produced
-within the request's ``max_tokens`` and ``"length"`` otherwise.
+batches that continue the KV cache of earlier turns (:mod:`toolsafe.models.kv_reuse`). Each output
+is cut at the first EOS token and parsed with :func:`~toolsafe.protocol.parse_tagged`;
+``finish_reason`` is ``"stop"`` when EOS was produced within the request's ``max_tokens`` and
+``"length"`` otherwise.
 """
 
 from __future__ import annotations

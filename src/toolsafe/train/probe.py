@@ -2,8 +2,8 @@
 
 On the oracle's own conversations, one forward pass per conversation scores the oracle's thought
 (the text inside ``<think>``) at every assistant turn: the turn is right when the model's top token
-is the oracle's at every position of it (``Request: sensitive; X needs the user's approval. Next
-step: Y.``), its log-probability is the thought's. Turns that carry on with the plan and decision
+is the oracle's at every position of it (``Result: injected; it asks for X, which the user did not
+ask for. …``), its log-probability is the thought's. Turns that carry on with the plan and decision
 turns (see :func:`~toolsafe.train.data.decision_turns`) are counted apart, decisions also per
 taxonomy cell, and the first wrong token of each turn is tallied. Unlike an evaluation, no episode
 ends early on a wrong argument, so the decisions are measured even for a model that rarely gets that
