@@ -97,9 +97,13 @@ def run_quickstart(cfg: QuickstartConfig | None = None, log: Log = print) -> Pat
     timings: dict[str, float] = _read_json(out / "timings.json")
 
     def stage(name: str, done: bool, work: Callable[[], object]) -> None:
+        """Run ``work`` unless ``done``; its time adds to an interrupted attempt's (the stage writes
+        into ``out/name``, so a missing folder means a fresh start)."""
         if done:
             log(f"[{name}] already done, skipping")
             return
+        if not (out / name).exists():
+            timings.pop(name, None)
         start = time.perf_counter()
         work()
         timings[name] = timings.get(name, 0.0) + time.perf_counter() - start

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from toolsafe.quickstart import QuickstartConfig, run_quickstart
@@ -47,3 +48,12 @@ def test_quickstart_runs_every_stage_once(tiny_checkpoint: Path, tmp_path: Path)
     run_quickstart(config, log=again.append)
     assert sum("already done, skipping" in line for line in again) == len(STAGES)
     assert json.loads((out / "timings.json").read_text()) == timings
+
+    shutil.rmtree(out / "eval-grpo")
+    (out / "timings.json").write_text(json.dumps({**timings, "eval-grpo": 1e6}))
+    run_quickstart(config, log=lambda _: None)
+    redone = json.loads((out / "timings.json").read_text())
+    assert redone["eval-grpo"] < 1e5  # a stage redone from scratch does not add its old time
+    assert {k: v for k, v in redone.items() if k != "eval-grpo"} == {
+        k: v for k, v in timings.items() if k != "eval-grpo"
+    }

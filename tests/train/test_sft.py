@@ -109,3 +109,5 @@ def test_decision_weight_scales_the_loss_of_decision_turns_only(
         heavier = weighted.compute_loss(plain.model, dict(batch))
     assert torch.allclose(same, expected, atol=1e-5)
     assert not torch.allclose(heavier, expected, atol=1e-3)
+    for name in ("entropy", "mean_token_accuracy"):  # logged like SFTTrainer's own, the same values
+        assert weighted._metrics["eval"][name] == pytest.approx(plain._metrics["eval"][name] * 2)

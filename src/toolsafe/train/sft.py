@@ -140,6 +140,11 @@ def weighted_sft_trainer_class() -> type:
             loss = -(outputs.log_probs * shifted).sum() / shifted.sum().clamp(
                 min=torch.finfo(shifted.dtype).eps
             )
+            # the token metrics SFTTrainer logs, unweighted like its own
+            metrics = self._metrics["train" if model.training else "eval"]
+            scored = outputs.label_mask.sum().clamp(min=1)
+            metrics["entropy"].append((outputs.entropy.detach().sum() / scored).item())
+            metrics["mean_token_accuracy"].append((outputs.is_top1.sum() / scored).item())
             return (loss, outputs) if return_outputs else loss
 
     return WeightedSFTTrainer
