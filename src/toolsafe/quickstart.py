@@ -31,7 +31,7 @@ Log = Callable[[str], None]
 
 @dataclass(frozen=True)
 class QuickstartConfig:
-    """Sizes of the quickstart; the defaults took 24.2 minutes on a 2-core CPU."""
+    """Sizes of the quickstart; the defaults took 23.3 minutes on a 2-core CPU."""
 
     out: Path = Path("runs/quickstart")
     base_model: str = "smollm2"
