@@ -63,6 +63,23 @@ def test_compare_report(tmp_path: Path) -> None:
     assert ">a<" in html and ">b<" in html
 
 
+def test_scenario_seed_draws_a_validation_set_from_the_training_templates(tmp_path: Path) -> None:
+    from toolsafe.sandbox.generate import generate
+
+    args = ["eval", "--model", "scripted:oracle", "--split", "train", "--limit", "7"]
+    result = CliRunner().invoke(app, [*args, "--scenario-seed", "7", "--out", str(tmp_path / "val")])
+    assert result.exit_code == 0, result.output
+    run = json.loads((tmp_path / "val" / "run.json").read_text())
+    assert run["split"] == "train" and run["scenario_seed"] == 7
+    rows = [json.loads(line) for line in (tmp_path / "val" / "results.jsonl").read_text().splitlines()]
+    prompts = {row["scenario"]["prompt"] for row in rows}
+    assert len(prompts) == 7
+    assert prompts.isdisjoint(s.prompt for s in generate("train", 7, 0))  # not the SFT recipe's draws
+    assert json.loads((tmp_path / "val" / "metrics.json").read_text())["overall"]["policy_accuracy"][
+        "value"
+    ] == pytest.approx(1.0)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

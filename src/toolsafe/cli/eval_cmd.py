@@ -18,6 +18,7 @@ from rich.progress import (
 from rich.table import Table
 
 from toolsafe.cli.common import fail_on_user_error
+from toolsafe.evaluate import DEFAULT_TEST_SEED
 
 console = Console()
 
@@ -56,6 +57,13 @@ def eval_command(
     ] = None,
     n: Annotated[int, typer.Option(help="Size of the sandbox split.")] = 700,
     seed: Annotated[int, typer.Option(help="Episode seed (simulated user answers).")] = 0,
+    scenario_seed: Annotated[
+        int,
+        typer.Option(
+            help="Seed that draws the sandbox scenarios. With --split train and a seed no training "
+            "recipe uses, a validation set: the training templates with unseen draws."
+        ),
+    ] = DEFAULT_TEST_SEED,
     batch_size: Annotated[
         int, typer.Option(help="Episodes advanced together (local batch / endpoint concurrency).")
     ] = 8,
@@ -123,6 +131,7 @@ def eval_command(
                     split=split,
                     n=n,
                     limit=limit,
+                    scenario_seed=scenario_seed,
                     config=config,
                     policy=load_policy(policy),
                     progress=report,
