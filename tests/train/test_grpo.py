@@ -86,6 +86,37 @@ def test_a_batch_without_reward_variance_skips_the_loss_and_leaves_the_weights(
     assert all(torch.equal(before[name], after[name]) for name in before)
 
 
+def test_rollouts_with_advantage_zero_leave_the_loss_and_gradient_unchanged(
+    tiny_checkpoint: Path, tmp_path: Path
+) -> None:
+    import torch
+    from trl import GRPOTrainer  # type: ignore[attr-defined]
+
+    recipe = parse_recipe(_recipe(tiny_checkpoint, tmp_path / "rows", max_steps=1), GRPORecipe)
+    trainer = build_grpo_trainer(recipe, log=lambda _: None)
+    rows = [row for row in trainer.train_dataset for _ in range(recipe.num_generations)][: recipe.batch_size]
+    trainer.model.train()
+    trainer.current_gradient_accumulation_steps = 1  # set by training_step in a real run
+    batch = trainer._generate_and_score_completions(rows)
+    batch["advantages"] = torch.tensor([0.9, 0.0, -0.3, 0.0])
+    assert trainer._rows_with_advantage(batch)["completion_ids"].shape[0] == 2
+
+    def loss_and_grad(compute: Any) -> tuple[float, torch.Tensor]:
+        trainer.model.zero_grad()
+        loss = compute(trainer.model, dict(batch))
+        loss.backward()
+        return float(loss), trainer.model.get_output_embeddings().weight.grad.clone()
+
+    full_loss, full_grad = loss_and_grad(
+        lambda model, inputs: GRPOTrainer.compute_loss(trainer, model, inputs)
+    )
+    kept_loss, kept_grad = loss_and_grad(trainer.compute_loss)
+    assert full_grad.abs().sum() > 0
+    assert kept_loss == pytest.approx(full_loss, rel=1e-5)
+    assert torch.allclose(kept_grad, full_grad, atol=1e-6)
+    assert trainer._metrics["train"]["rollouts_in_loss"][-1] == 2.0
+
+
 def test_environment_tokens_carry_no_loss(
     tiny_checkpoint: Path, tmp_path: Path, scripted_policy: Any
 ) -> None:

@@ -8,18 +8,19 @@ from typing import Annotated
 import typer
 
 from toolsafe.cli.common import fail_on_user_error
+from toolsafe.quickstart import QuickstartConfig
 
 
 def quickstart_command(
     out: Annotated[Path, typer.Option(help="Where every stage writes its output.")] = Path("runs/quickstart"),
     eval_limit: Annotated[
         int, typer.Option(help="Test scenarios per evaluation (balanced over cells).")
-    ] = 35,
+    ] = QuickstartConfig.eval_limit,
     sft_steps: Annotated[int | None, typer.Option(help="Override the SFT recipe's max_steps.")] = None,
     grpo_steps: Annotated[int | None, typer.Option(help="Override the GRPO recipe's max_steps.")] = None,
 ) -> None:
     """Evaluate SmolLM2 → SFT warm start → GRPO → evaluate again → one comparison report."""
-    from toolsafe.quickstart import QuickstartConfig, run_quickstart
+    from toolsafe.quickstart import run_quickstart
     from toolsafe.train.config import RecipeError
     from toolsafe.train.modeling import TrainDependencyError
 

@@ -26,8 +26,9 @@ from toolsafe.train.tokens import encode_text, render
 
 
 def sandbox_trainer_class() -> type:
-    """``GRPOTrainer`` that exposes the current batch's dataset rows to the rollout as ``sandbox_rows``
-    and skips the loss computation of a batch whose advantages are all 0."""
+    """``GRPOTrainer`` that exposes the current batch's dataset rows to the rollout as ``sandbox_rows``,
+    skips the loss computation of a batch whose advantages are all 0 and leaves the rollouts with
+    advantage 0 out of the forward and backward passes."""
     from trl import GRPOTrainer  # type: ignore[attr-defined]
 
     class SandboxGRPOTrainer(GRPOTrainer):  # type: ignore[misc]
@@ -44,20 +45,44 @@ def sandbox_trainer_class() -> type:
             return_outputs: bool = False,
             num_items_in_batch: Any = None,
         ) -> Any:
+            metrics = self._metrics["train" if model.training else "eval"]
             skip = self._loss_is_zero(inputs)
-            self._metrics["train" if model.training else "eval"]["skipped_zero_advantage"].append(float(skip))
+            metrics["skipped_zero_advantage"].append(float(skip))
             if skip:
+                metrics["rollouts_in_loss"].append(0.0)
                 # Every group's rollouts earned the same reward, so every advantage is 0 and the loss
                 # and its gradient are exactly 0: skip the forward and backward passes over the batch.
                 # Zero gradients (not None) keep the optimiser step identical to the full computation.
                 return sum((p * 0).sum() for p in model.parameters() if p.requires_grad)
-            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+            kept = self._rows_with_advantage(inputs)
+            metrics["rollouts_in_loss"].append(float(kept["advantages"].shape[0]))
+            return super().compute_loss(model, kept, return_outputs, num_items_in_batch)
+
+        def _only_policy_term(self) -> bool:
+            return self.beta == 0.0 and not self._entropy_bonus_enabled and not self.aux_loss_enabled
 
         def _loss_is_zero(self, inputs: dict[str, Any]) -> bool:
-            only_policy_term = (
-                self.beta == 0.0 and not self._entropy_bonus_enabled and not self.aux_loss_enabled
-            )
-            return bool(only_policy_term and not inputs["advantages"].any())
+            return bool(self._only_policy_term() and not inputs["advantages"].any())
+
+        def _rows_with_advantage(self, inputs: dict[str, Any]) -> dict[str, Any]:
+            """The micro-batch without its rollouts of advantage 0, where that leaves the loss and its
+            gradient unchanged: with only the policy term their per-token loss is exactly 0, and the
+            ``dapo`` loss divides by ``num_items_in_batch``, the whole generation batch's token count.
+            (The entropy and clip ratios TRL logs then average over the kept rollouts.)"""
+            import torch
+
+            exact = self._only_policy_term() and self.loss_type == "dapo" and self.top_entropy_quantile == 1.0
+            advantages = inputs["advantages"]
+            keep = advantages != 0 if advantages.dim() == 1 else (advantages != 0).any(dim=-1)
+            if not exact or bool(keep.all()):
+                return inputs
+            rows = keep.shape[0]
+            return {
+                key: value[keep]
+                if isinstance(value, torch.Tensor) and value.dim() > 0 and value.shape[0] == rows
+                else value
+                for key, value in inputs.items()
+            }
 
     return SandboxGRPOTrainer
 
