@@ -37,9 +37,9 @@ def audit(
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Mean rewards per agent: ``{agent: {"paper": m, "shaped": m, "terms": {...}, "policy_accuracy": m}}``."""
-    from toolsafe.evaluate import DEFAULT_TEST_SEED
     from toolsafe.sandbox.agents import get_agent
     from toolsafe.sandbox.generate import generate
+    from toolsafe.sandbox.scenario import DEFAULT_TEST_SEED
 
     pol = policy or default_policy()
     scenarios = generate(split, n, DEFAULT_TEST_SEED + seed, policy=pol)  # type: ignore[arg-type]

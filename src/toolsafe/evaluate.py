@@ -16,12 +16,11 @@ from toolsafe.models.base import ChatModel
 from toolsafe.policy import Policy, default_policy
 from toolsafe.report.metrics import metrics_document
 from toolsafe.rollout import RolloutConfig, RolloutSummary, run_episodes
+from toolsafe.sandbox.scenario import DEFAULT_TEST_SEED
 from toolsafe.store import ResultsStore
 
 DEFAULT_TEST_SIZE = 700
 """Scenarios in the default sandbox test suite (100 per cell of the default policy)."""
-DEFAULT_TEST_SEED = 20251124
-"""Seed that fixes the sandbox test split."""
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each finished case."""

@@ -24,8 +24,6 @@ from typing import Any
 
 import yaml
 
-from toolsafe.rollout import RolloutConfig
-
 Log = Callable[[str], None]
 
 
@@ -63,6 +61,7 @@ def _evaluate(spec: str, out: Path, cfg: QuickstartConfig, log: Log) -> dict[str
 
     from toolsafe.evaluate import evaluate_sandbox
     from toolsafe.models.registry import load_model
+    from toolsafe.rollout import RolloutConfig
 
     config = RolloutConfig(
         batch_size=cfg.eval_batch_size, max_turns=cfg.eval_max_turns, max_tokens=cfg.eval_max_tokens

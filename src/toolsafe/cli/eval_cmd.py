@@ -18,7 +18,7 @@ from rich.progress import (
 from rich.table import Table
 
 from toolsafe.cli.common import fail_on_user_error
-from toolsafe.evaluate import DEFAULT_TEST_SEED
+from toolsafe.sandbox.scenario import DEFAULT_TEST_SEED
 
 console = Console()
 

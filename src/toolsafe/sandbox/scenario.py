@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from toolsafe.taxonomy import Decision, Labels, Risk
 
 Split = Literal["train", "test"]
+DEFAULT_TEST_SEED = 20251124
+"""Seed that fixes the sandbox test split."""
 
 
 class CallSpec(BaseModel):

@@ -72,9 +72,11 @@ def sandbox_trainer_class() -> type:
             import torch
 
             exact = self._only_policy_term() and self.loss_type == "dapo" and self.top_entropy_quantile == 1.0
+            if not exact:
+                return inputs
             advantages = inputs["advantages"]
             keep = advantages != 0 if advantages.dim() == 1 else (advantages != 0).any(dim=-1)
-            if not exact or bool(keep.all()):
+            if bool(keep.all()):
                 return inputs
             rows = keep.shape[0]
             return {
