@@ -49,6 +49,8 @@ def _write(tmp_path: Path, text: str) -> Path:
         ("learning_rate: 0.1\n", "output_dir"),
         ("output_dir: out\ndata: {split: dev}\n", "data.split"),
         ("output_dir: out\nvllm: {enabled: true}\n", "vllm.enabled"),
+        ("output_dir: out\nreward_weights: absent.yaml\n", "reward_weights: absent.yaml does not exist"),
+        ("output_dir: out\nreward: policy\nreward_weights: w.yaml\n", "reward_weights: weighs the shaped"),
         ("kind: sft\noutput_dir: out\n", "kind"),
         ("- a list\n", "mapping"),
         ("output_dir: [unclosed\n", "not valid YAML"),
@@ -62,6 +64,22 @@ def test_bad_recipe_is_one_line_naming_the_field(tmp_path: Path, text: str, frag
     assert "\n" not in message
     assert fragment in message
     assert str(path) in message
+
+
+def test_recipe_reads_its_shaped_reward_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from toolsafe.rewards import load_weights
+
+    monkeypatch.chdir(tmp_path)
+    shipped = load_weights().model_dump()
+    Path("w.yaml").write_text(
+        "\n".join(f"{k}: {0.5 if k == 'decision_kind' else v}" for k, v in shipped.items()), encoding="utf-8"
+    )
+    recipe = load_recipe(_write(tmp_path, "output_dir: out\nreward_weights: w.yaml\n"), GRPORecipe)
+    weights = recipe.shaped_weights()
+    assert weights is not None and weights.decision_kind == 0.5
+    Path("w.yaml").write_text("format: 0.1\n", encoding="utf-8")
+    with pytest.raises(RecipeError, match=r"reward_weights: .*w.yaml: decision"):
+        load_recipe(tmp_path / "recipe.yaml", GRPORecipe)
 
 
 def test_missing_recipe_file(tmp_path: Path) -> None:

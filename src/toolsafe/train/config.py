@@ -11,6 +11,8 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from toolsafe.rewards import ShapedWeights, load_weights
+
 Precision = Literal["fp32", "bf16-mixed", "bf16"]
 """``fp32``: fp32 weights and compute; ``bf16-mixed``: fp32 master weights with bf16 autocast;
 ``bf16``: pure bf16 weights (GPU only; on CPU small updates round away)."""
@@ -136,6 +138,9 @@ class GRPORecipe(BaseRecipe):
     reward: Literal["paper", "shaped", "policy"] = "shaped"
     """``paper`` (binary, the paper's), ``shaped`` (graded terms) or ``policy`` (binary: strict format
     × the judge's full policy match)."""
+    reward_weights: Path | None = None
+    """Weights of the ``shaped`` reward as YAML, every term of ``defaults/shaped_reward.yaml``
+    (default: that file)."""
     oracle_prefix: OraclePrefix = "off"
     """Open each rollout with some of the oracle's own turns (prompt tokens, no loss), so the model
     acts from states a correct agent reaches; without this, a small model's groups all fail alike
@@ -168,7 +173,24 @@ class GRPORecipe(BaseRecipe):
             )
         if self.vllm.enabled and self.device == "cpu":
             raise ValueError("vllm.enabled: vLLM needs a GPU; set device: auto or vllm.enabled: false")
+        if self.reward_weights is not None:
+            if self.reward != "shaped":
+                raise ValueError(
+                    f"reward_weights: weighs the shaped reward only, but reward is {self.reward!r}"
+                )
+            self.shaped_weights()
         return self
+
+    def shaped_weights(self) -> ShapedWeights | None:
+        """The recipe's shaped-reward weights (``None``: the shipped defaults)."""
+        if self.reward_weights is None:
+            return None
+        if not self.reward_weights.is_file():
+            raise ValueError(f"reward_weights: {self.reward_weights} does not exist")
+        try:
+            return load_weights(self.reward_weights)
+        except ValueError as error:
+            raise ValueError(f"reward_weights: {error}") from None
 
 
 RecipeT = TypeVar("RecipeT", SFTRecipe, GRPORecipe)

@@ -94,6 +94,7 @@ def dry_run_grpo(
     """
     settings = episode_settings(recipe.data)
     policy = data_policy(recipe.data)
+    weights = recipe.shaped_weights()
     sample = recipe.data.model_copy(update={"n": min(recipe.data.n, scenarios_limit)})
     scenarios = load_scenarios(sample)
     rows = grpo_rows(scenarios, recipe.data.seed, settings, recipe.oracle_prefix, policy)
@@ -119,7 +120,7 @@ def dry_run_grpo(
             turns=recipe.rollout_turns,
         )
         outcomes = [score(run, policy) for run in runs]
-        breakdowns = [reward(outcome, recipe.reward) for outcome in outcomes]
+        breakdowns = [reward(outcome, recipe.reward, weights) for outcome in outcomes]
         totals = [b.total for b in breakdowns]
         terms = mean_terms(breakdowns)
         results.append(

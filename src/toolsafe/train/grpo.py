@@ -152,7 +152,7 @@ def build_grpo_trainer(recipe: GRPORecipe, log: Callable[[str], None] = print) -
     trainer_class = sandbox_trainer_class()
     return trainer_class(
         model=load_model(model_path, recipe),
-        reward_funcs=[trl_reward_func(recipe.reward)],
+        reward_funcs=[trl_reward_func(recipe.reward, recipe.shaped_weights())],
         args=GRPOConfig(**grpo_arguments(recipe)),
         train_dataset=Dataset.from_list(fitting),
         processing_class=tokenizer,
