@@ -61,6 +61,26 @@ def test_compare_report(tmp_path: Path) -> None:
     html = (tmp_path / "c.html").read_text()
     assert "policy_accuracy" in html and "execute-all" not in html  # runs are named by directory
     assert ">a<" in html and ">b<" in html
+    # 18 of 21 episodes lost, paired over the same scenarios: a change beyond chance, shown in red
+    assert "<span class='bad' title='paired over 21 scenarios'>(-85.7 [" in html
+
+
+def test_paired_change_is_beyond_chance_only_when_its_interval_leaves_out_zero(tmp_path: Path) -> None:
+    from toolsafe.report.metrics import paired_differences
+    from toolsafe.store import read_results
+
+    _eval("scripted:oracle", tmp_path / "oracle", limit=21)
+    _eval("scripted:confirm-all", tmp_path / "confirm", limit=21)
+    oracle, confirm = (list(read_results(tmp_path / name)) for name in ("oracle", "confirm"))
+    same = paired_differences(oracle, oracle)["policy_accuracy"]
+    assert (same.value, same.low, same.high, same.n) == (0.0, 0.0, 0.0, 21)
+    worse = paired_differences(oracle, confirm)
+    accuracy = worse["policy_accuracy"]
+    assert accuracy.value < 0 and accuracy.high < 0 and accuracy.n == 21
+    assert worse["over_confirm_rate"].low > 0  # confirm-all asks in every benign episode
+    first_ten = {r["id"] for r in oracle[:10]}
+    others = [r for r in confirm if r["id"] not in first_ten]
+    assert paired_differences(oracle[:10], others) == {}  # no scenario in common, nothing to pair
 
 
 def test_scenario_seed_draws_a_validation_set_from_the_training_templates(tmp_path: Path) -> None:

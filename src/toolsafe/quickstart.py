@@ -14,6 +14,7 @@ episode, training from its last checkpoint)::
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections.abc import Callable
@@ -25,6 +26,10 @@ from typing import Any
 import yaml
 
 Log = Callable[[str], None]
+
+STAGE_RUNS = (("base", "eval-base"), ("after SFT", "eval-sft"), ("after GRPO", "eval-grpo"))
+"""Each evaluation's label in the report and its folder under the quickstart's output."""
+SUMMARY_METRICS = ("policy_accuracy", "attack_success_rate", "over_refusal_rate", "over_confirm_rate")
 
 
 @dataclass(frozen=True)
@@ -141,10 +146,39 @@ def run_quickstart(cfg: QuickstartConfig | None = None, log: Log = print) -> Pat
     )
 
     report = write_quickstart_report(out)
+    for line in stage_changes(out):
+        log(line)
     log(f"report: {report}")
     for name, seconds in timings.items():
         log(f"  {name:<10} {seconds / 60:5.1f} min")
     return report
+
+
+def stage_changes(out: Path, metrics: tuple[str, ...] = SUMMARY_METRICS) -> list[str]:
+    """One line per metric: its value at each finished evaluation and, from the second on, the change
+    against the stage before with its paired 95% interval (``*`` where the interval leaves out 0)."""
+    from toolsafe.report.metrics import paired_differences
+    from toolsafe.store import read_results
+
+    stages = [(label, out / name) for label, name in STAGE_RUNS if _finished(out / name)]
+    values = [_read_json(run / "metrics.json").get("overall", {}) for _, run in stages]
+    records = [list(read_results(run)) for _, run in stages]
+    changes = [paired_differences(before, after) for before, after in itertools.pairwise(records)]
+    lines = []
+    for metric in metrics:
+        parts = []
+        for i, (label, _) in enumerate(stages):
+            if metric not in values[i]:
+                continue
+            part = f"{label} {values[i][metric]['value']:.3f}"
+            change = changes[i - 1].get(metric) if i else None
+            if change is not None:
+                mark = "*" if change.low > 0 or change.high < 0 else ""
+                part += f" ({change.value:+.3f} [{change.low:+.3f}, {change.high:+.3f}]{mark})"
+            parts.append(part)
+        if parts:
+            lines.append(f"{metric}: " + " -> ".join(parts))
+    return lines
 
 
 def _finished(run_dir: Path) -> bool:
@@ -179,13 +213,12 @@ def reward_curves(grpo_dir: Path) -> dict[str, list[tuple[int, float]]]:
 def write_quickstart_report(out: Path) -> Path:
     """Comparison of the three evaluations plus the GRPO reward curves, in one HTML file."""
     from toolsafe.report.html import png_tag, pyplot, render_comparison
+    from toolsafe.store import read_results
 
-    runs = [
-        (label, _read_json(out / name / "metrics.json"))
-        for label, name in (("base", "eval-base"), ("after SFT", "eval-sft"), ("after GRPO", "eval-grpo"))
-        if (out / name / "metrics.json").exists()
-    ]
-    page = render_comparison(runs) if runs else "<html><body></body></html>"
+    stages = [(label, out / name) for label, name in STAGE_RUNS if (out / name / "metrics.json").exists()]
+    runs = [(label, _read_json(run / "metrics.json")) for label, run in stages]
+    records = [list(read_results(run)) for _, run in stages]
+    page = render_comparison(runs, records, against="previous") if runs else "<html><body></body></html>"
     curves = reward_curves(out / "grpo")
     if curves:
         plt = pyplot()

@@ -43,6 +43,9 @@ def test_quickstart_runs_every_stage_once(tiny_checkpoint: Path, tmp_path: Path)
     assert (out / "grpo" / "final" / "config.json").is_file()
     html = report.read_text()
     assert "policy_accuracy" in html and "after GRPO" in html
+    assert "change against the run before" in html
+    summary = next(line for line in lines if line.startswith("policy_accuracy: base "))
+    assert summary.count(" -> ") == 2 and summary.count("[") == 2  # SFT vs base, GRPO vs SFT
 
     again: list[str] = []
     run_quickstart(config, log=again.append)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +22,13 @@ from toolsafe.cli.common import fail_on_user_error
 from toolsafe.sandbox.scenario import DEFAULT_TEST_SEED
 
 console = Console()
+
+
+class Against(StrEnum):
+    """What ``toolsafe report`` measures each run's change against."""
+
+    FIRST = "first"
+    PREVIOUS = "previous"
 
 
 def _progress() -> Progress:
@@ -188,15 +196,20 @@ def report_command(
     out: Annotated[
         Path | None, typer.Option(help="Output HTML (default: comparison.html beside the first run).")
     ] = None,
+    against: Annotated[
+        Against,
+        typer.Option(help="Show each run's change against the first run or the run before it."),
+    ] = Against.FIRST,
 ) -> None:
-    """Re-render one run's report, or compare several runs side by side."""
+    """Re-render one run's report, or compare several runs side by side: each change comes with a 95%
+    interval paired over the scenarios both runs share."""
     from toolsafe.report.html import write_comparison, write_run_report
 
     with fail_on_user_error():
         if len(runs) == 1:
             path = write_run_report(runs[0])
         else:
-            path = write_comparison(runs, out or runs[0].parent / "comparison.html")
+            path = write_comparison(runs, out or runs[0].parent / "comparison.html", against=against.value)
     console.print(f"wrote {path}")
 
 

@@ -14,9 +14,9 @@ import io
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from toolsafe.report.metrics import HIGHER_IS_BETTER
+from toolsafe.report.metrics import HIGHER_IS_BETTER, Estimate, Record, paired_differences
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;
@@ -274,31 +274,52 @@ def write_run_report(out_dir: str | Path) -> Path:
     return path
 
 
-def render_comparison(runs: Sequence[tuple[str, dict[str, Any]]]) -> str:
-    """HTML comparing several runs' ``metrics.json`` side by side (first run is the baseline)."""
+def render_comparison(
+    runs: Sequence[tuple[str, dict[str, Any]]],
+    records: Sequence[Sequence[Record]] | None = None,
+    *,
+    against: Literal["first", "previous"] = "first",
+) -> str:
+    """HTML comparing several runs' ``metrics.json`` side by side. Each run after the first shows its
+    change against the first run (or, with ``against="previous"``, the run before it); given each
+    run's ``records``, the change is paired over shared scenarios with a 95% interval and coloured
+    only where that interval leaves out 0."""
     names = [name for name, _ in runs]
     metric_names = sorted(
         {m for _, doc in runs for m in doc.get("overall", {})}, key=list(HIGHER_IS_BETTER).index
     )
+    references = [0 if against == "first" else max(i - 1, 0) for i in range(len(runs))]
+    changes = [
+        paired_differences(records[ref], records[i]) if records is not None and i else {}
+        for i, ref in enumerate(references)
+    ]
     head = '<tr><th class="l">metric</th>' + "".join(f"<th>{_esc(n)}</th>" for n in names) + "</tr>"
     rows = []
     for metric in metric_names:
-        base = runs[0][1].get("overall", {}).get(metric, {}).get("value")
         cells = []
-        for _, doc in runs:
+        for i, (_, doc) in enumerate(runs):
             estimate = doc.get("overall", {}).get(metric)
+            reference = runs[references[i]][1].get("overall", {}).get(metric)
             cell = _estimate_cell(estimate)
-            if estimate and base is not None and estimate is not runs[0][1]["overall"].get(metric):
-                delta = estimate["value"] - base
-                better = (delta > 0) == HIGHER_IS_BETTER.get(metric, True)
-                css = "good" if better and delta else ("bad" if delta else "muted")
-                cell = cell[:-5] + f" <span class='{css}'>({100 * delta:+.1f})</span></td>"
+            if i and estimate and reference:
+                change = changes[i].get(metric)
+                cell = (
+                    cell[:-5] + _change_span(metric, estimate["value"] - reference["value"], change) + "</td>"
+                )
             cells.append(cell)
         arrow = "↑" if HIGHER_IS_BETTER.get(metric, True) else "↓"
         rows.append(f'<tr><td class="l">{_esc(metric)} {arrow}</td>' + "".join(cells) + "</tr>")
+    basis = "the first run" if against == "first" else "the run before"
+    note = f"In brackets after a value: its change against {basis}, in points" + (
+        ", with the 95% interval of the change paired over the scenarios both runs share; green or red"
+        " only where that interval leaves out 0."
+        if records is not None
+        else "."
+    )
     sections = [
         "<h1>toolsafe comparison</h1>",
         "<h2>Headline</h2>",
+        f"<p class='muted'>{_esc(note)}</p>",
         "<table>" + head + "".join(rows) + "</table>",
     ]
     cells = sorted({c for _, doc in runs for c in doc.get("per_cell", {})})
@@ -326,14 +347,36 @@ def render_comparison(runs: Sequence[tuple[str, dict[str, Any]]]) -> str:
     return _page("toolsafe comparison", sections)
 
 
-def write_comparison(run_dirs: Sequence[str | Path], out: str | Path) -> Path:
-    """Write a comparison report of several run directories to ``out``."""
-    runs = []
+def _change_span(metric: str, delta: float, change: Estimate | None) -> str:
+    """`` (+8.6 [-5.7, +22.9])``: a change in points, coloured by direction where it is beyond chance."""
+    higher_better = HIGHER_IS_BETTER.get(metric, True)
+    if change is None:
+        better = (delta > 0) == higher_better
+        css = "good" if better and delta else ("bad" if delta else "muted")
+        return f" <span class='{css}'>({100 * delta:+.1f})</span>"
+    beyond_chance = change.low > 0 or change.high < 0
+    better = (change.value > 0) == higher_better
+    css = ("good" if better else "bad") if beyond_chance else "muted"
+    return (
+        f" <span class='{css}' title='paired over {change.n} scenarios'>({100 * change.value:+.1f} "
+        f"[{100 * change.low:+.1f}, {100 * change.high:+.1f}])</span>"
+    )
+
+
+def write_comparison(
+    run_dirs: Sequence[str | Path], out: str | Path, *, against: Literal["first", "previous"] = "first"
+) -> Path:
+    """Write a comparison report of several run directories to ``out`` (changes against the first
+    run, or against the run before each with ``against="previous"``)."""
+    from toolsafe.store import read_results
+
+    runs, records = [], []
     for directory in run_dirs:
         path = Path(directory) / "metrics.json"
         if not path.exists():
             raise FileNotFoundError(f"{path}: missing; is {directory} a finished `toolsafe eval` run?")
         runs.append((Path(directory).name, json.loads(path.read_text())))
+        records.append(list(read_results(directory)))
     target = Path(out)
-    target.write_text(render_comparison(runs), encoding="utf-8")
+    target.write_text(render_comparison(runs, records, against=against), encoding="utf-8")
     return target

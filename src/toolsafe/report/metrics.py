@@ -132,6 +132,24 @@ def compute_metrics(records: Iterable[Record], *, resamples: int = 1000) -> dict
     return out
 
 
+def paired_differences(
+    before: Iterable[Record], after: Iterable[Record], *, resamples: int = 1000
+) -> dict[str, Estimate]:
+    """Per metric, the mean change from ``before`` to ``after`` over the episodes both runs hold
+    (matched by case id, counted where the metric applies in both), with a paired bootstrap 95%
+    interval: scenarios are resampled as pairs, so what both runs got right or wrong alike adds no
+    noise. Two checkpoints evaluated on the same scenarios differ beyond chance when the interval
+    leaves out 0."""
+    earlier = {r["id"]: r for r in before if "outcome" in r}
+    pairs = [(earlier[r["id"]], r) for r in after if r["id"] in earlier and "outcome" in r]
+    out: dict[str, Estimate] = {}
+    for name, (select, value) in METRICS.items():
+        changes = [value(b) - value(a) for a, b in pairs if select(a) and select(b)]
+        if changes:
+            out[name] = bootstrap(changes, resamples=resamples)
+    return out
+
+
 def grouped_metrics(
     records: Iterable[Record], key: Callable[[Record], str], *, resamples: int = 1000
 ) -> dict[str, dict[str, Estimate]]:
