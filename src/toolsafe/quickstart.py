@@ -9,7 +9,8 @@ episode, training from its last checkpoint)::
     out/eval-sft/
     out/grpo/        GRPO in the sandbox from the SFT checkpoint (final/)
     out/eval-grpo/
-    out/report.html  before / after SFT / after GRPO, per metric and per cell, with reward curves
+    out/report.html  before / after SFT / after GRPO, per metric and per cell, with each stage's
+                     paired change, the reward curves and the GRPO groups whose rewards varied
 """
 
 from __future__ import annotations
@@ -148,6 +149,14 @@ def run_quickstart(cfg: QuickstartConfig | None = None, log: Log = print) -> Pat
     report = write_quickstart_report(out)
     for line in stage_changes(out):
         log(line)
+    variance = group_variance(out / "grpo")
+    if variance:
+        varied = sum(v for _, v in variance.values())
+        per_cell = ", ".join(f"{cell} {v}/{g}" for cell, (g, v) in variance.items())
+        log(
+            f"GRPO groups whose rewards varied (only these move the model): {varied} of "
+            f"{sum(g for g, _ in variance.values())} ({per_cell})"
+        )
     log(f"report: {report}")
     for name, seconds in timings.items():
         log(f"  {name:<10} {seconds / 60:5.1f} min")
@@ -193,15 +202,34 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def reward_curves(grpo_dir: Path) -> dict[str, list[tuple[int, float]]]:
-    """Per-step reward and reward-term series from the GRPO trainer's log (``trainer_state.json``)."""
+def _log_history(grpo_dir: Path) -> list[dict[str, Any]]:
+    """The GRPO trainer's log (``trainer_state.json`` of its latest checkpoint); empty before one."""
     candidates = sorted(grpo_dir.glob("**/trainer_state.json"), key=lambda p: p.stat().st_mtime)
     if not candidates:
-        return {}
-    history = json.loads(candidates[-1].read_text()).get("log_history", [])
+        return []
+    history: list[dict[str, Any]] = json.loads(candidates[-1].read_text()).get("log_history", [])
+    return history
+
+
+def group_variance(grpo_dir: Path) -> dict[str, tuple[int, int]]:
+    """Per taxonomy cell, GRPO's groups and how many of them earned different rewards, summed over
+    the logged steps (exact when every step is logged, as in the quickstart)."""
+    totals: dict[str, tuple[int, int]] = {}
+    for entry in _log_history(grpo_dir):
+        for key, value in entry.items():
+            if key.startswith("groups/"):
+                cell = key.removeprefix("groups/")
+                groups, varied = totals.get(cell, (0, 0))
+                totals[cell] = (groups + round(value), varied + round(entry.get(f"groups_varied/{cell}", 0)))
+    return dict(sorted(totals.items()))
+
+
+def reward_curves(grpo_dir: Path) -> dict[str, list[tuple[int, float]]]:
+    """Per-step reward and reward-term series from the GRPO trainer's log (``trainer_state.json``)."""
+    history = _log_history(grpo_dir)
     curves: dict[str, list[tuple[int, float]]] = {}
     for entry in history:
-        step = entry.get("step")
+        step = entry.get("step", 0)
         for key, value in entry.items():
             if isinstance(value, int | float) and (
                 key == "reward" or key.startswith(("reward_terms/", "rewards/"))
@@ -231,6 +259,19 @@ def write_quickstart_report(out: Path) -> Path:
         axis.legend(fontsize=7, ncol=3)
         axis.set_title("GRPO reward and each of its terms")
         page = page.replace("</body>", f"<h2>GRPO reward curves</h2>{png_tag(fig)}</body>")
+    variance = group_variance(out / "grpo")
+    if variance:
+        rows = "".join(
+            f'<tr><td class="l">{cell}</td><td>{groups}</td><td>{varied}</td></tr>'
+            for cell, (groups, varied) in variance.items()
+        )
+        table = (
+            "<h2>GRPO groups per cell</h2><p class='muted'>A group is one scenario's rollouts; only a"
+            " group whose rewards differ has advantages, so only those move the model.</p>"
+            '<table><tr><th class="l">cell</th><th>groups</th><th>rewards varied</th></tr>'
+            f"{rows}</table>"
+        )
+        page = page.replace("</body>", f"{table}</body>")
     path = out / "report.html"
     path.write_text(page.replace("toolsafe comparison</h1>", "toolsafe quickstart</h1>"), encoding="utf-8")
     return path

@@ -53,6 +53,12 @@ def test_two_steps_run_and_log_every_reward_term(tiny_checkpoint: Path, tmp_path
     for entry in history:
         assert "reward_terms/decision" in entry and "reward_terms/format" in entry
         assert entry["rollout/turns"] >= 1
+        groups = {k.removeprefix("groups/"): v for k, v in entry.items() if k.startswith("groups/")}
+        assert sum(groups.values()) == 2  # 4 rollouts per step in groups of 2
+        for cell, count in groups.items():
+            assert 0 <= entry[f"groups_varied/{cell}"] <= count
+        all_alike = entry["frac_reward_zero_std"] == 1.0
+        assert all_alike == (sum(entry[f"groups_varied/{cell}"] for cell in groups) == 0)
 
 
 def test_lora_run_trains_adapters_and_saves_a_merged_checkpoint(

@@ -46,6 +46,8 @@ def test_quickstart_runs_every_stage_once(tiny_checkpoint: Path, tmp_path: Path)
     assert "change against the run before" in html
     summary = next(line for line in lines if line.startswith("policy_accuracy: base "))
     assert summary.count(" -> ") == 2 and summary.count("[") == 2  # SFT vs base, GRPO vs SFT
+    assert "GRPO groups per cell" in html
+    assert any(line.startswith("GRPO groups whose rewards varied") and " of 1 (" in line for line in lines)
 
     again: list[str] = []
     run_quickstart(config, log=again.append)

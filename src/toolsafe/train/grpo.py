@@ -36,7 +36,28 @@ def sandbox_trainer_class() -> type:
 
         def _generate_and_score_completions(self, inputs: list[dict[str, Any]]) -> dict[str, Any]:
             self.sandbox_rows = tuple(inputs)
-            return super()._generate_and_score_completions(inputs)  # type: ignore[no-any-return]
+            batch: dict[str, Any] = super()._generate_and_score_completions(inputs)
+            if self.accelerator.num_processes == 1:  # across processes a group can be split
+                self._log_groups(inputs, batch["advantages"])
+            return batch
+
+        def _log_groups(self, rows: list[dict[str, Any]], advantages: Any) -> None:
+            """Per taxonomy cell, the batch's groups (``groups/CELL``) and those whose rewards differ
+            (``groups_varied/CELL``): only these have advantages, so only they move the model."""
+            from toolsafe.sandbox.scenario import Scenario
+
+            size = int(self.num_generations or 1)
+            varied = advantages != 0 if advantages.dim() == 1 else (advantages != 0).any(dim=-1)
+            counts: dict[str, list[int]] = {}
+            for start in range(0, len(rows), size):
+                cell = Scenario.model_validate_json(rows[start]["scenario"]).cell
+                total = counts.setdefault(cell, [0, 0])
+                total[0] += 1
+                total[1] += int(varied[start : start + size].any())
+            metrics = self._metrics["train"]
+            for cell, (groups, moved) in counts.items():
+                metrics[f"groups/{cell}"].append(float(groups))
+                metrics[f"groups_varied/{cell}"].append(float(moved))
 
         def compute_loss(
             self,
