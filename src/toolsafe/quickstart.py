@@ -146,10 +146,12 @@ def run_quickstart(cfg: QuickstartConfig | None = None, log: Log = print) -> Pat
         lambda: _evaluate(f"hf:{grpo_final}", out / "eval-grpo", cfg, log),
     )
 
-    report = write_quickstart_report(out)
-    for line in stage_changes(out):
+    evaluations = stage_evaluations(out)
+    history = grpo_log_history(out / "grpo")
+    report = write_quickstart_report(out, evaluations, history)
+    for line in stage_changes(evaluations):
         log(line)
-    variance = group_variance(out / "grpo")
+    variance = group_variance(history)
     if variance:
         varied = sum(v for _, v in variance.values())
         per_cell = ", ".join(f"{cell} {v}/{g}" for cell, (g, v) in variance.items())
@@ -163,23 +165,44 @@ def run_quickstart(cfg: QuickstartConfig | None = None, log: Log = print) -> Pat
     return report
 
 
-def stage_changes(out: Path, metrics: tuple[str, ...] = SUMMARY_METRICS) -> list[str]:
-    """One line per metric: its value at each finished evaluation and, from the second on, the change
-    against the stage before with its paired 95% interval (``*`` where the interval leaves out 0)."""
-    from toolsafe.report.metrics import paired_differences
+@dataclass(frozen=True)
+class StageEvaluation:
+    """One finished evaluation of the quickstart: its label, ``metrics.json`` and episode records."""
+
+    label: str
+    metrics: dict[str, Any]
+    records: list[dict[str, Any]]
+
+
+def stage_evaluations(out: Path) -> list[StageEvaluation]:
+    """The quickstart's evaluations that have written their metrics, in stage order."""
     from toolsafe.store import read_results
 
-    stages = [(label, out / name) for label, name in STAGE_RUNS if _finished(out / name)]
-    values = [_read_json(run / "metrics.json").get("overall", {}) for _, run in stages]
-    records = [list(read_results(run)) for _, run in stages]
-    changes = [paired_differences(before, after) for before, after in itertools.pairwise(records)]
+    return [
+        StageEvaluation(label, _read_json(out / name / "metrics.json"), list(read_results(out / name)))
+        for label, name in STAGE_RUNS
+        if (out / name / "metrics.json").exists()
+    ]
+
+
+def stage_changes(
+    evaluations: list[StageEvaluation], metrics: tuple[str, ...] = SUMMARY_METRICS
+) -> list[str]:
+    """One line per metric: its value at each evaluation and, from the second on, the change against
+    the stage before with its paired 95% interval (``*`` where the interval leaves out 0)."""
+    from toolsafe.report.metrics import paired_differences
+
+    changes = [
+        paired_differences(before.records, after.records) for before, after in itertools.pairwise(evaluations)
+    ]
     lines = []
     for metric in metrics:
         parts = []
-        for i, (label, _) in enumerate(stages):
-            if metric not in values[i]:
+        for i, evaluation in enumerate(evaluations):
+            estimate = evaluation.metrics.get("overall", {}).get(metric)
+            if estimate is None:
                 continue
-            part = f"{label} {values[i][metric]['value']:.3f}"
+            part = f"{evaluation.label} {estimate['value']:.3f}"
             change = changes[i - 1].get(metric) if i else None
             if change is not None:
                 mark = "*" if change.low > 0 or change.high < 0 else ""
@@ -202,7 +225,7 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def _log_history(grpo_dir: Path) -> list[dict[str, Any]]:
+def grpo_log_history(grpo_dir: Path) -> list[dict[str, Any]]:
     """The GRPO trainer's log (``trainer_state.json`` of its latest checkpoint); empty before one."""
     candidates = sorted(grpo_dir.glob("**/trainer_state.json"), key=lambda p: p.stat().st_mtime)
     if not candidates:
@@ -211,11 +234,11 @@ def _log_history(grpo_dir: Path) -> list[dict[str, Any]]:
     return history
 
 
-def group_variance(grpo_dir: Path) -> dict[str, tuple[int, int]]:
+def group_variance(history: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
     """Per taxonomy cell, GRPO's groups and how many of them earned different rewards, summed over
     the logged steps (exact when every step is logged, as in the quickstart)."""
     totals: dict[str, tuple[int, int]] = {}
-    for entry in _log_history(grpo_dir):
+    for entry in history:
         for key, value in entry.items():
             if key.startswith("groups/"):
                 cell = key.removeprefix("groups/")
@@ -224,9 +247,8 @@ def group_variance(grpo_dir: Path) -> dict[str, tuple[int, int]]:
     return dict(sorted(totals.items()))
 
 
-def reward_curves(grpo_dir: Path) -> dict[str, list[tuple[int, float]]]:
-    """Per-step reward and reward-term series from the GRPO trainer's log (``trainer_state.json``)."""
-    history = _log_history(grpo_dir)
+def reward_curves(history: list[dict[str, Any]]) -> dict[str, list[tuple[int, float]]]:
+    """Per-step reward and reward-term series from the GRPO trainer's log."""
     curves: dict[str, list[tuple[int, float]]] = {}
     for entry in history:
         step = entry.get("step", 0)
@@ -238,16 +260,16 @@ def reward_curves(grpo_dir: Path) -> dict[str, list[tuple[int, float]]]:
     return curves
 
 
-def write_quickstart_report(out: Path) -> Path:
-    """Comparison of the three evaluations plus the GRPO reward curves, in one HTML file."""
+def write_quickstart_report(
+    out: Path, evaluations: list[StageEvaluation], grpo_history: list[dict[str, Any]]
+) -> Path:
+    """The evaluations side by side, the GRPO reward curves and its groups per cell, in one HTML file."""
     from toolsafe.report.html import png_tag, pyplot, render_comparison
-    from toolsafe.store import read_results
 
-    stages = [(label, out / name) for label, name in STAGE_RUNS if (out / name / "metrics.json").exists()]
-    runs = [(label, _read_json(run / "metrics.json")) for label, run in stages]
-    records = [list(read_results(run)) for _, run in stages]
+    runs = [(e.label, e.metrics) for e in evaluations]
+    records = [e.records for e in evaluations]
     page = render_comparison(runs, records, against="previous") if runs else "<html><body></body></html>"
-    curves = reward_curves(out / "grpo")
+    curves = reward_curves(grpo_history)
     if curves:
         plt = pyplot()
         fig, axis = plt.subplots(figsize=(11, 4.5))
@@ -259,7 +281,7 @@ def write_quickstart_report(out: Path) -> Path:
         axis.legend(fontsize=7, ncol=3)
         axis.set_title("GRPO reward and each of its terms")
         page = page.replace("</body>", f"<h2>GRPO reward curves</h2>{png_tag(fig)}</body>")
-    variance = group_variance(out / "grpo")
+    variance = group_variance(grpo_history)
     if variance:
         rows = "".join(
             f'<tr><td class="l">{cell}</td><td>{groups}</td><td>{varied}</td></tr>'

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -19,16 +18,10 @@ from rich.progress import (
 from rich.table import Table
 
 from toolsafe.cli.common import fail_on_user_error
+from toolsafe.report import Against
 from toolsafe.sandbox.scenario import DEFAULT_TEST_SEED
 
 console = Console()
-
-
-class Against(StrEnum):
-    """What ``toolsafe report`` measures each run's change against."""
-
-    FIRST = "first"
-    PREVIOUS = "previous"
 
 
 def _progress() -> Progress:
@@ -199,7 +192,7 @@ def report_command(
     against: Annotated[
         Against,
         typer.Option(help="Show each run's change against the first run or the run before it."),
-    ] = Against.FIRST,
+    ] = "first",
 ) -> None:
     """Re-render one run's report, or compare several runs side by side: each change comes with a 95%
     interval paired over the scenarios both runs share."""
@@ -209,7 +202,7 @@ def report_command(
         if len(runs) == 1:
             path = write_run_report(runs[0])
         else:
-            path = write_comparison(runs, out or runs[0].parent / "comparison.html", against=against.value)
+            path = write_comparison(runs, out or runs[0].parent / "comparison.html", against=against)
     console.print(f"wrote {path}")
 
 

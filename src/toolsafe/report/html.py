@@ -14,8 +14,9 @@ import io
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from toolsafe.report import Against
 from toolsafe.report.metrics import HIGHER_IS_BETTER, Estimate, Record, paired_differences
 
 _STYLE = """
@@ -276,45 +277,37 @@ def write_run_report(out_dir: str | Path) -> Path:
 
 def render_comparison(
     runs: Sequence[tuple[str, dict[str, Any]]],
-    records: Sequence[Sequence[Record]] | None = None,
+    records: Sequence[Sequence[Record]],
     *,
-    against: Literal["first", "previous"] = "first",
+    against: Against = "first",
 ) -> str:
     """HTML comparing several runs' ``metrics.json`` side by side. Each run after the first shows its
-    change against the first run (or, with ``against="previous"``, the run before it); given each
-    run's ``records``, the change is paired over shared scenarios with a 95% interval and coloured
-    only where that interval leaves out 0."""
+    change against the first run (or, with ``against="previous"``, the run before it), paired over the
+    scenarios both runs' ``records`` share, with a 95% interval; coloured only where that interval
+    leaves out 0."""
     names = [name for name, _ in runs]
     metric_names = sorted(
         {m for _, doc in runs for m in doc.get("overall", {})}, key=list(HIGHER_IS_BETTER).index
     )
     references = [0 if against == "first" else max(i - 1, 0) for i in range(len(runs))]
-    changes = [
-        paired_differences(records[ref], records[i]) if records is not None and i else {}
-        for i, ref in enumerate(references)
-    ]
+    changes = [paired_differences(records[ref], records[i]) if i else {} for i, ref in enumerate(references)]
     head = '<tr><th class="l">metric</th>' + "".join(f"<th>{_esc(n)}</th>" for n in names) + "</tr>"
     rows = []
     for metric in metric_names:
         cells = []
         for i, (_, doc) in enumerate(runs):
-            estimate = doc.get("overall", {}).get(metric)
-            reference = runs[references[i]][1].get("overall", {}).get(metric)
-            cell = _estimate_cell(estimate)
-            if i and estimate and reference:
-                change = changes[i].get(metric)
-                cell = (
-                    cell[:-5] + _change_span(metric, estimate["value"] - reference["value"], change) + "</td>"
-                )
+            cell = _estimate_cell(doc.get("overall", {}).get(metric))
+            change = changes[i].get(metric)
+            if change is not None:
+                cell = cell[:-5] + _change_span(metric, change) + "</td>"
             cells.append(cell)
         arrow = "↑" if HIGHER_IS_BETTER.get(metric, True) else "↓"
         rows.append(f'<tr><td class="l">{_esc(metric)} {arrow}</td>' + "".join(cells) + "</tr>")
     basis = "the first run" if against == "first" else "the run before"
-    note = f"In brackets after a value: its change against {basis}, in points" + (
-        ", with the 95% interval of the change paired over the scenarios both runs share; green or red"
-        " only where that interval leaves out 0."
-        if records is not None
-        else "."
+    note = (
+        f"In brackets after a value: its change against {basis}, in points, with the 95% interval of"
+        " the change paired over the scenarios both runs share; green or red only where that interval"
+        " leaves out 0."
     )
     sections = [
         "<h1>toolsafe comparison</h1>",
@@ -347,15 +340,10 @@ def render_comparison(
     return _page("toolsafe comparison", sections)
 
 
-def _change_span(metric: str, delta: float, change: Estimate | None) -> str:
+def _change_span(metric: str, change: Estimate) -> str:
     """`` (+8.6 [-5.7, +22.9])``: a change in points, coloured by direction where it is beyond chance."""
-    higher_better = HIGHER_IS_BETTER.get(metric, True)
-    if change is None:
-        better = (delta > 0) == higher_better
-        css = "good" if better and delta else ("bad" if delta else "muted")
-        return f" <span class='{css}'>({100 * delta:+.1f})</span>"
     beyond_chance = change.low > 0 or change.high < 0
-    better = (change.value > 0) == higher_better
+    better = (change.value > 0) == HIGHER_IS_BETTER.get(metric, True)
     css = ("good" if better else "bad") if beyond_chance else "muted"
     return (
         f" <span class='{css}' title='paired over {change.n} scenarios'>({100 * change.value:+.1f} "
@@ -363,9 +351,7 @@ def _change_span(metric: str, delta: float, change: Estimate | None) -> str:
     )
 
 
-def write_comparison(
-    run_dirs: Sequence[str | Path], out: str | Path, *, against: Literal["first", "previous"] = "first"
-) -> Path:
+def write_comparison(run_dirs: Sequence[str | Path], out: str | Path, *, against: Against = "first") -> Path:
     """Write a comparison report of several run directories to ``out`` (changes against the first
     run, or against the run before each with ``against="previous"``)."""
     from toolsafe.store import read_results

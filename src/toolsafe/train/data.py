@@ -130,8 +130,8 @@ def grpo_rows(
     policy: Policy | None = None,
 ) -> list[dict[str, Any]]:
     """One dataset row per scenario: the tagged chat the policy starts from (after any oracle turns),
-    the scenario, its episode seed and ``prefix_turns``, the oracle turns that open the rollout (see
-    :func:`oracle_prefixes`)."""
+    the scenario, its taxonomy cell, its episode seed and ``prefix_turns``, the oracle turns that
+    open the rollout (see :func:`oracle_prefixes`)."""
     pairs = list(scenario_rows(scenarios, seed))
     if oracle_prefix == "off":
         prefixes = [0] * len(pairs)
@@ -142,6 +142,7 @@ def grpo_rows(
         {
             "prompt": run.chat,
             "scenario": run.scenario.model_dump_json(),
+            "cell": run.scenario.cell,
             "seed": run.seed,
             "prefix_turns": prefix,
         }

@@ -44,14 +44,11 @@ def sandbox_trainer_class() -> type:
         def _log_groups(self, rows: list[dict[str, Any]], advantages: Any) -> None:
             """Per taxonomy cell, the batch's groups (``groups/CELL``) and those whose rewards differ
             (``groups_varied/CELL``): only these have advantages, so only they move the model."""
-            from toolsafe.sandbox.scenario import Scenario
-
             size = int(self.num_generations or 1)
-            varied = advantages != 0 if advantages.dim() == 1 else (advantages != 0).any(dim=-1)
+            varied = _rows_with_nonzero(advantages)
             counts: dict[str, list[int]] = {}
             for start in range(0, len(rows), size):
-                cell = Scenario.model_validate_json(rows[start]["scenario"]).cell
-                total = counts.setdefault(cell, [0, 0])
+                total = counts.setdefault(rows[start]["cell"], [0, 0])
                 total[0] += 1
                 total[1] += int(varied[start : start + size].any())
             metrics = self._metrics["train"]
@@ -95,8 +92,7 @@ def sandbox_trainer_class() -> type:
             exact = self._only_policy_term() and self.loss_type == "dapo" and self.top_entropy_quantile == 1.0
             if not exact:
                 return inputs
-            advantages = inputs["advantages"]
-            keep = advantages != 0 if advantages.dim() == 1 else (advantages != 0).any(dim=-1)
+            keep = _rows_with_nonzero(inputs["advantages"])
             if bool(keep.all()):
                 return inputs
             rows = keep.shape[0]
@@ -108,6 +104,12 @@ def sandbox_trainer_class() -> type:
             }
 
     return SandboxGRPOTrainer
+
+
+def _rows_with_nonzero(advantages: Any) -> Any:
+    """Boolean mask of the rollouts with a non-zero advantage (per sequence or per token)."""
+    nonzero = advantages != 0
+    return nonzero if advantages.dim() == 1 else nonzero.any(dim=-1)
 
 
 def grpo_arguments(recipe: GRPORecipe) -> dict[str, Any]:
