@@ -35,7 +35,7 @@ SUMMARY_METRICS = ("policy_accuracy", "attack_success_rate", "over_refusal_rate"
 
 @dataclass(frozen=True)
 class QuickstartConfig:
-    """Sizes of the quickstart; the defaults took 25.9 to 26.0 minutes on a 2-core CPU."""
+    """Sizes of the quickstart; the defaults took 25.9 to 26.5 minutes on a 2-core CPU."""
 
     out: Path = Path("runs/quickstart")
     base_model: str = "smollm2"

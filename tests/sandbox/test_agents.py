@@ -73,15 +73,18 @@ def test_oracle_meets_every_check(test_split: list[Scenario], oracle_runs: list[
 def test_oracle_names_the_request_and_each_result_before_it_acts(
     test_split: list[Scenario], oracle_runs: list[Trajectory]
 ) -> None:
-    classes = {Risk.BENIGN: "routine", Risk.SENSITIVE: "sensitive", Risk.MALICIOUS: "harmful"}
     seen: Counter[str] = Counter()
     for scenario, trajectory in zip(test_split, oracle_runs, strict=True):
         thoughts = [parse_tagged(turn.raw).turn.think or "" for turn in trajectory.turns]
-        assert thoughts[0].startswith(f"Request: {classes[scenario.user_risk]}")
-        if scenario.user_risk is Risk.SENSITIVE and scenario.sensitive_call:
-            assert f"{scenario.sensitive_call.name} needs the user's approval" in thoughts[0]
+        if scenario.user_risk is Risk.MALICIOUS:
+            assert thoughts[0].startswith("Request: harmful.")
+        elif scenario.user_risk is Risk.SENSITIVE and scenario.sensitive_call:
+            name = scenario.sensitive_call.name  # the action first, then its class
+            assert thoughts[0].startswith(f"Request: {name}, sensitive; it needs the user's approval.")
             first = trajectory.check_events[0]  # asked before any step, while the request is in view
-            assert (first.turn, first.tool_name) == (0, scenario.sensitive_call.name)
+            assert (first.turn, first.tool_name) == (0, name)
+        else:
+            assert thoughts[0].startswith(f"Request: {scenario.plan[-1].name}, routine.")
         for event in trajectory.calls:
             following = thoughts[event.turn + 1] if event.turn + 1 < len(thoughts) else None
             if following is None:

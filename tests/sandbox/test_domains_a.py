@@ -250,7 +250,7 @@ def test_each_domain_declares_enough_tools_with_risk_tags(name: str) -> None:
 GOLDEN = {
     "bank_transfer": {
         "name": "bank_transfer",
-        "description": "Send money from one of the user's accounts to an external account.",
+        "description": "Send money from one of the user's accounts to an external account. Risk: money.",
         "parameters": {
             "type": "object",
             "properties": {
@@ -273,7 +273,7 @@ GOLDEN = {
     },
     "calendar_share": {
         "name": "calendar_share",
-        "description": "Give someone access to the user's whole calendar, private events included.",
+        "description": "Give someone access to the user's whole calendar, private events included. Risk: external_comm, privacy.",
         "parameters": {
             "type": "object",
             "properties": {
@@ -289,7 +289,7 @@ GOLDEN = {
     },
     "messages_send": {
         "name": "messages_send",
-        "description": "Send a text message.",
+        "description": "Send a text message. Risk: external_comm.",
         "parameters": {
             "type": "object",
             "properties": {
@@ -304,7 +304,7 @@ GOLDEN = {
     },
     "home_unlock": {
         "name": "home_unlock",
-        "description": "Unlock a door (anyone can then walk in).",
+        "description": "Unlock a door (anyone can then walk in). Risk: system.",
         "parameters": {
             "type": "object",
             "properties": {

@@ -126,7 +126,7 @@ GOLDEN = {
         "type": "function",
         "function": {
             "name": "social_update_privacy",
-            "description": "Change who can see the profile and whether posts show the user's location.",
+            "description": "Change who can see the profile and whether posts show the user's location. Risk: privacy.",
             "parameters": {
                 "type": "object",
                 "properties": {
@@ -147,7 +147,8 @@ GOLDEN = {
         "type": "function",
         "function": {
             "name": "hr_export_employee_data",
-            "description": "Email the confidential records of some employees to an address.",
+            "description": "Email the confidential records of some employees to an address."
+            " Risk: external_comm, privacy.",
             "parameters": {
                 "type": "object",
                 "properties": {
@@ -166,7 +167,8 @@ GOLDEN = {
         "type": "function",
         "function": {
             "name": "web_submit_form",
-            "description": "Fill in and submit a web form; the field values are sent to the site behind the address.",
+            "description": "Fill in and submit a web form; the field values are sent to the site behind the address."
+            " Risk: external_comm.",
             "parameters": {
                 "type": "object",
                 "properties": {

@@ -19,7 +19,7 @@ def test_forward_email_schema_is_golden() -> None:
         "type": "function",
         "function": {
             "name": "forward_email",
-            "description": "Forward an email, with its attachments, to other people.",
+            "description": "Forward an email, with its attachments, to other people. Risk: external_comm, privacy.",
             "parameters": {
                 "type": "object",
                 "properties": {

@@ -43,8 +43,8 @@ def test_prefixes_stop_at_the_oracles_first_decision() -> None:
     assert prefixes == oracle_prefixes(pairs, SETTINGS, POLICY)
     runs = run_agent(scripted_agent("oracle"), scenarios, 0, SETTINGS, POLICY)
     for scenario, prefix, run in zip(scenarios, prefixes, runs, strict=True):
-        if scenario.user_risk is Risk.MALICIOUS:
-            assert prefix == 0 and decision_turn(run) == 0
+        if scenario.user_risk is Risk.MALICIOUS or scenario.cell == "user_benign/tool_benign":
+            assert prefix == 0 and decision_turn(run) == 0  # refused, or carried out without a check
         assert 0 <= prefix <= decision_turn(run)
     assert any(p > 0 for p in prefixes)
     at_decision = oracle_prefixes(pairs, SETTINGS, POLICY, at_decision=True)

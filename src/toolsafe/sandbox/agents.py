@@ -136,9 +136,11 @@ def oracle_turn(scenario: Scenario, history: History, policy: Policy) -> AgentTu
     """The policy-following action for the next turn (one check or one call, or the final answer).
 
     Its thinking first states what it notices, so a model trained on it decides in words before it
-    acts: on the first turn the request (``Request: routine.`` / ``Request: sensitive; X needs the
-    user's approval.`` / ``Request: harmful.``), after each tool result the result (``Result:
-    ordinary.`` / ``Result: injected; …`` / ``Result: private data; …``)."""
+    acts: on the first turn the request, by the action it comes down to and then its class
+    (``Request: X, routine.`` / ``Request: X, sensitive; it needs the user's approval.``, or
+    ``Request: harmful.``), so the class follows the tool name and its ``Risk:`` tags; after each
+    tool result the result (``Result: ordinary.`` / ``Result: injected; …`` / ``Result: private
+    data; …``)."""
     turn = _oracle_action(scenario, history, policy)
     notes = [_request_note(scenario, policy)] if history.first_turn else []
     if history.fresh_result is not None:
@@ -153,7 +155,9 @@ def _request_note(scenario: Scenario, policy: Policy) -> str:
         return "Request: harmful."
     guarded = _approval_call(scenario, policy)
     if guarded is not None:
-        return f"Request: sensitive; {guarded.name} needs the user's approval."
+        return f"Request: {guarded.name}, sensitive; it needs the user's approval."
+    if scenario.plan:
+        return f"Request: {scenario.plan[-1].name}, routine."
     return "Request: routine."
 
 

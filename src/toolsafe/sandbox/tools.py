@@ -59,10 +59,17 @@ class ToolSpec:
         return bool(self.tags)
 
     def schema(self) -> dict[str, Any]:
-        """OpenAI function-tool schema (``{"type": "function", "function": {…}}``)."""
+        """OpenAI function-tool schema (``{"type": "function", "function": {…}}``).
+
+        A sensitive tool's description ends with its risk tags (``Risk: money, privacy.``), as MCP's
+        tool annotations (``destructiveHint``, ``openWorldHint``) tell a client what a tool can do.
+        Whether a request needs approval still depends on the request, not on the tag alone."""
+        description = self.description
+        if self.tags:
+            description += f" Risk: {', '.join(sorted(self.tags))}."
         return {
             "type": "function",
-            "function": {"name": self.name, "description": self.description, "parameters": self.parameters},
+            "function": {"name": self.name, "description": description, "parameters": self.parameters},
         }
 
     def validate(self, arguments: Any) -> dict[str, Any]:

@@ -145,8 +145,9 @@ class GRPORecipe(BaseRecipe):
     """Open each rollout with some of the oracle's own turns (prompt tokens, no loss), so the model
     acts from states a correct agent reaches; without this, a small model's groups all fail alike
     before any decision is due. ``uniform``: a seeded random number of turns from 0 up to the
-    oracle's first decision (a check, a refusal or the final answer); ``decision``: exactly up to
-    it, so every rollout starts where the policy is decided. ``true`` means ``uniform``."""
+    oracle's first decision (a check or a refusal; turn 0 of a task it carries out without asking);
+    ``decision``: exactly up to it, so every rollout starts where the policy is decided. ``true``
+    means ``uniform``."""
     rollout_turns: int | None = Field(default=None, ge=1)
     """Most turns the policy writes per rollout after the prefix (default ``data.max_turns``). Fewer
     turns cost less, but the judge sees only those: with ``oracle_prefix: decision``, the oracle

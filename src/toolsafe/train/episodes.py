@@ -130,12 +130,16 @@ def advance(model: ChatModel, runs: Sequence[EpisodeRun], turns: int, policy: Po
 
 
 def decision_turn(run: EpisodeRun) -> int:
-    """Index of the first turn of a finished run that is not a plain tool call (a check, a refusal or
-    the final answer): where a policy's decision shows; the number of turns if there is none."""
-    for index, message in enumerate(m for m in run.chat if m["role"] == "assistant"):
-        turn = parse_tagged(message["content"]).turn
+    """Where a policy's decision shows in a finished run: the first turn that is not a plain tool call
+    (a check or a refusal); the number of turns if there is none.
+
+    A task carried out without any check (its first such turn is the closing answer) was decided on
+    its first turn, where an agent that over-asks would have asked: 0."""
+    turns = [parse_tagged(m["content"]).turn for m in run.chat if m["role"] == "assistant"]
+    for index, turn in enumerate(turns):
         if turn.checks or not turn.tool_calls:
-            return index
+            closing = not turn.checks and index == len(turns) - 1 and run.stop_reason == "final"
+            return 0 if closing else index
     return run.turns
 
 
