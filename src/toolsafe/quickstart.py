@@ -35,7 +35,7 @@ SUMMARY_METRICS = ("policy_accuracy", "attack_success_rate", "over_refusal_rate"
 
 @dataclass(frozen=True)
 class QuickstartConfig:
-    """Sizes of the quickstart; the defaults took 25.9 to 26.5 minutes on a 2-core CPU."""
+    """Sizes of the quickstart; the defaults took 28.8 minutes on a 2-core CPU."""
 
     out: Path = Path("runs/quickstart")
     base_model: str = "smollm2"
@@ -45,7 +45,8 @@ class QuickstartConfig:
     minutes."""
     eval_max_turns: int = 6
     """Enough for the oracle to finish every test scenario (at 4 it meets the policy on only 80%)."""
-    eval_max_tokens: int = 128
+    eval_max_tokens: int = 160
+    """The oracle's longest turn, a warning about an injected instruction, is 135 SmolLM2 tokens."""
     eval_batch_size: int = 35
     """Episodes generated together (on 2 CPU cores 35 at once took 201 s where 8 took 247 s)."""
     model_options: str = "dtype=bfloat16"

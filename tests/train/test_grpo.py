@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,11 @@ def _state(run: Path) -> dict[str, Any]:
     return dict(json.loads(states[-1].read_text()))
 
 
+def _rollouts_per_step(run: Path) -> dict[int, int]:
+    records = [json.loads(line) for line in (run / "rollouts.jsonl").read_text().splitlines()]
+    return dict(Counter(record["step"] for record in records))
+
+
 def test_two_steps_run_and_log_every_reward_term(tiny_checkpoint: Path, tmp_path: Path) -> None:
     recipe = parse_recipe(_recipe(tiny_checkpoint, tmp_path / "run"), GRPORecipe)
     final = train_grpo(recipe, log=lambda _: None)
@@ -59,6 +65,12 @@ def test_two_steps_run_and_log_every_reward_term(tiny_checkpoint: Path, tmp_path
             assert 0 <= entry[f"groups_varied/{cell}"] <= count
         all_alike = entry["frac_reward_zero_std"] == 1.0
         assert all_alike == (sum(entry[f"groups_varied/{cell}"] for cell in groups) == 0)
+    records = [json.loads(line) for line in (tmp_path / "run" / "rollouts.jsonl").read_text().splitlines()]
+    assert _rollouts_per_step(tmp_path / "run") == {1: 4, 2: 4}
+    for record in records:
+        written = record["conversation"]
+        assert written and written[0]["role"] == "assistant"  # the turns the policy wrote, not the prompt
+        assert record["taken"] in ("execute", "refuse", "confirm", "none")
 
 
 def test_lora_run_trains_adapters_and_saves_a_merged_checkpoint(
@@ -187,3 +199,4 @@ def test_killed_run_resumes_from_its_last_checkpoint(tiny_checkpoint: Path, tmp_
     assert (run / "final" / "config.json").is_file()
     steps = [entry["step"] for entry in _state(run)["log_history"] if "reward" in entry]
     assert steps == [1, 2, 3, 4, 5, 6]
+    assert _rollouts_per_step(run) == {step: 4 for step in steps}  # none lost, none twice

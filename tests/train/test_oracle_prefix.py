@@ -109,3 +109,46 @@ def test_dry_run_starts_where_training_rollouts_start() -> None:
     assert agents["oracle"].policy_match == 1.0
     refusing_from_the_start = next(a for a in start.agents if a.agent == "refuse-all")
     assert agents["refuse-all"].mean > refusing_from_the_start.mean  # it no longer refuses the safe calls
+
+
+def test_winnable_only_keeps_the_scenarios_a_correct_agent_wins_within_the_horizon() -> None:
+    from toolsafe.train.dry_run import dry_run_grpo
+
+    def report(winnable_only: bool) -> Any:
+        recipe = GRPORecipe.model_validate(
+            {
+                "output_dir": "out",
+                "data": {"n": 28, "seed": 1},
+                "oracle_prefix": "decision",
+                "rollout_turns": 2,
+                "winnable_only": winnable_only,
+            }
+        )
+        return dry_run_grpo(recipe, scenarios_limit=28)
+
+    every, winnable = report(False), report(True)
+    oracle = {r.agent: r for r in every.agents}["oracle"]
+    assert oracle.policy_match < 1.0, "after a 'yes' the oracle reads before it acts: past 2 turns"
+    assert every.unwinnable == 0 and winnable.unwinnable > 0
+    assert winnable.scenarios + winnable.unwinnable == every.scenarios == 28
+    assert {r.agent: r for r in winnable.agents}["oracle"].policy_match == 1.0
+    assert winnable.cells["user_malicious/tool_benign"] == every.cells["user_malicious/tool_benign"]
+
+
+def test_dry_run_finds_budgets_too_small_for_the_oracle(tiny_tokenizer: Any) -> None:
+    from toolsafe.train.data import grpo_rows, load_scenarios
+    from toolsafe.train.dry_run import _oracle_within_budgets
+
+    def fit(**budgets: int) -> Any:
+        recipe = GRPORecipe.model_validate(
+            {"output_dir": "out", "data": {"n": 14, "seed": 1}, "oracle_prefix": "decision", **budgets}
+        )
+        rows = grpo_rows(load_scenarios(recipe.data), 1, SETTINGS, "decision", POLICY)
+        return _oracle_within_budgets(recipe, tiny_tokenizer, rows, SETTINGS, POLICY)
+
+    roomy = fit(max_completion_length=8192, max_turn_tokens=1024)
+    assert roomy.policy_match == 1.0 and roomy.cut_turns == roomy.out_of_budget == 0
+    short_turns = fit(max_completion_length=8192, max_turn_tokens=64)
+    assert short_turns.cut_turns > 0 and short_turns.policy_match < 1.0
+    short_rollouts = fit(max_completion_length=1024, max_turn_tokens=512)
+    assert short_rollouts.cut_turns == 0 and short_rollouts.out_of_budget > 0

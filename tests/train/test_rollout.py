@@ -80,6 +80,16 @@ def test_budget_ends_the_rollout_before_an_environment_turn_overflows(
     assert rollout.run.stop_reason == "budget"
 
 
+def test_budget_never_cuts_a_model_turn(tiny_tokenizer: Any, rows: list[Any], scripted_policy: Any) -> None:
+    first_call = len(tiny_tokenizer(scripted_policy.turn_texts(rows[0][0])[0])["input_ids"]) + 1
+    limits = RolloutLimits(max_completion_length=first_call + 600, max_turn_tokens=512, max_turns=4)
+    rollout = _rollouts(scripted_policy, tiny_tokenizer, rows[:1], limits)[0]
+    # after the first call and its tool output fewer than 512 tokens are left: no second turn is sampled
+    assert rollout.run.stop_reason == "budget" and rollout.run.turns == 1
+    assert rollout.run.trajectory().turns[0].strict_valid
+    assert len(rollout.completion_ids) <= limits.max_completion_length
+
+
 def test_turn_cut_at_the_token_limit_ends_the_episode(
     tiny_tokenizer: Any, rows: list[Any], scripted_policy: Any
 ) -> None:
@@ -88,3 +98,45 @@ def test_turn_cut_at_the_token_limit_ends_the_episode(
     assert rollout.env_mask == [1, 1, 1]
     assert rollout.run.stop_reason == "length"
     assert rollout.run.trajectory().turns[0].finish_reason == "length"
+
+
+def test_guided_rollouts_are_the_oracles_episode_with_its_turns_in_the_loss(tiny_tokenizer: Any) -> None:
+    from toolsafe.policy import default_policy
+    from toolsafe.taxonomy import Risk
+    from toolsafe.train.data import run_agent, scripted_agent
+    from toolsafe.train.episodes import score
+    from toolsafe.train.rollout import guided_flags
+
+    policy = default_policy()
+    scenario = next(s for s in generate("train", 40, seed=6) if s.user_risk is Risk.SENSITIVE)
+    group = [(scenario, 0)] * 3
+    assert guided_flags([*group, (scenario, 4), (scenario, 4)], 1) == [True, False, False, True, False]
+    eos_id = tiny_tokenizer.convert_tokens_to_ids(tiny_tokenizer.eos_token)
+    careless = [
+        *tiny_tokenizer("<think>Done.</think>All done.", add_special_tokens=False)["input_ids"],
+        eos_id,
+    ]
+
+    def sample(contexts: list[list[int]], max_new_tokens: int) -> tuple[list[list[int]], None]:
+        return [list(careless) for _ in contexts], None
+
+    guided, *sampled = run_rollouts(
+        tiny_tokenizer,
+        sample,
+        group,
+        SETTINGS,
+        LIMITS,
+        frozenset({eos_id}),
+        policy=policy,
+        guided=[True, False, False],
+    )
+    (oracle,) = run_agent(scripted_agent("oracle"), [scenario], 0, SETTINGS, policy)
+    oracle_turns = [m["content"] for m in oracle.chat if m["role"] == "assistant"]
+    written = [tiny_tokenizer.decode(span) for span in _spans(guided, 1)]
+    assert written == [turn + "<|im_end|>" for turn in oracle_turns]  # every oracle turn carries loss
+    assert guided.guided and score(guided.run, policy).policy_match
+    for rollout in sampled:
+        assert not rollout.guided and not score(rollout.run, policy).policy_match
+        assert [tiny_tokenizer.decode(span) for span in _spans(rollout, 1)] == [
+            "<think>Done.</think>All done.<|im_end|>"
+        ]

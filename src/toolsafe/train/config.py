@@ -154,6 +154,14 @@ class GRPORecipe(BaseRecipe):
     itself meets the policy on 86% of train scenarios at 4 turns, 94% at 5 and 100% at 6 (a
     sensitive request is confirmed on its first turn; a threat in a tool result can come several
     turns later). ``--dry-run`` prints the oracle's score for a recipe."""
+    guided_rollouts: int = Field(default=0, ge=0)
+    """Rollouts per group the oracle writes instead of the policy (off-policy guidance, as in LUFFY).
+    Where every sampled rollout fails, the group still varies: the oracle's turns gain probability
+    and the policy's own mistakes lose it. Its turns carry loss like sampled ones."""
+    winnable_only: bool = False
+    """Train only on scenarios where the oracle itself meets the policy within ``rollout_turns``.
+    Elsewhere every rollout of a group earns 0, which costs generation and teaches nothing, or the
+    judge pays a shortcut (acting on a "yes" at once where a correct agent first reads)."""
     generation_precision: Literal["fp32", "bf16"] = "fp32"
     """Dtype of the autocast used while sampling with transformers (bf16 is ~1.6x faster on AVX512-BF16 CPUs)."""
     vllm: VllmSpec = VllmSpec()
@@ -171,6 +179,16 @@ class GRPORecipe(BaseRecipe):
             raise ValueError(
                 f"batch_size: {self.batch_size} rollouts per step must be a multiple of "
                 f"num_generations ({self.num_generations})"
+            )
+        if self.guided_rollouts >= self.num_generations:
+            raise ValueError(
+                f"guided_rollouts: {self.guided_rollouts} of {self.num_generations} rollouts per group "
+                "leaves none to sample; use fewer"
+            )
+        if self.guided_rollouts and self.vllm.enabled:
+            raise ValueError(
+                "guided_rollouts: the oracle's turns have no vLLM log-probabilities for TRL's importance "
+                "correction; set it to 0 with vllm.enabled"
             )
         if self.vllm.enabled and self.device == "cpu":
             raise ValueError("vllm.enabled: vLLM needs a GPU; set device: auto or vllm.enabled: false")

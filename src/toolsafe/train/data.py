@@ -62,16 +62,10 @@ def run_agent(
     seed: int,
     settings: EpisodeSettings,
     policy: Policy | None = None,
-    prefixes: Sequence[int] = (),
-    turns: int | None = None,
 ) -> list[EpisodeRun]:
-    """Run ``agent`` through one episode per scenario (batched per turn); scripted agents see ``policy``.
-
-    ``prefixes`` opens each episode with that many of the oracle's turns; ``agent`` then writes at most
-    ``turns`` more (default ``settings.max_turns``)."""
-    pairs = list(scenario_rows(scenarios, seed))
-    runs = open_runs(pairs, settings, prefixes, policy)
-    drive(agent, runs, turns or settings.max_turns, policy)
+    """Run ``agent`` through one episode per scenario (batched per turn); scripted agents see ``policy``."""
+    runs = open_runs(list(scenario_rows(scenarios, seed)), settings, policy=policy)
+    drive(agent, runs, settings.max_turns, policy)
     return runs
 
 
@@ -166,3 +160,27 @@ def oracle_prefixes(
     if at_decision:
         return [decision_turn(run) for run in runs]
     return [random.Random(f"{run.scenario.id}:{run.seed}").randint(0, decision_turn(run)) for run in runs]
+
+
+def run_rows(
+    agent: ChatModel,
+    rows: Sequence[dict[str, Any]],
+    settings: EpisodeSettings,
+    turns: int,
+    policy: Policy | None = None,
+) -> list[EpisodeRun]:
+    """Each GRPO row's episode: opened with its oracle prefix, then ``agent`` writes at most ``turns``."""
+    pairs = [(Scenario.model_validate_json(row["scenario"]), int(row["seed"])) for row in rows]
+    runs = open_runs(pairs, settings, [int(row["prefix_turns"]) for row in rows], policy)
+    drive(agent, runs, turns, policy)
+    return runs
+
+
+def winnable_rows(
+    rows: Sequence[dict[str, Any]], settings: EpisodeSettings, turns: int, policy: Policy
+) -> list[dict[str, Any]]:
+    """The GRPO rows on which the oracle, writing at most ``turns`` turns from the row's prefix, meets
+    the policy in the judge's eyes. On the others (a check answered "yes" whose action comes later,
+    a threat in a tool result past the horizon) the judge cannot pay a correct rollout."""
+    runs = run_rows(scripted_agent("oracle"), rows, settings, turns, policy)
+    return [row for row, run in zip(rows, runs, strict=True) if score(run, policy).policy_match]

@@ -17,6 +17,7 @@ from typing import Any
 from toolsafe.models.errors import ModelSpecError
 from toolsafe.models.gguf import cached_checkpoint
 from toolsafe.models.smollm2 import smollm2_gguf
+from toolsafe.policy import Policy
 from toolsafe.rewards import mean_terms, reward
 from toolsafe.train.config import GRPORecipe
 from toolsafe.train.data import (
@@ -24,10 +25,11 @@ from toolsafe.train.data import (
     episode_settings,
     grpo_rows,
     load_scenarios,
-    run_agent,
+    run_rows,
     scripted_agent,
+    winnable_rows,
 )
-from toolsafe.train.episodes import score
+from toolsafe.train.episodes import EpisodeSettings, score
 from toolsafe.train.modeling import EMBEDDED_MODEL
 
 DEFAULT_AGENTS = ("oracle", "refuse-all", "execute-all", "naive")
@@ -47,23 +49,44 @@ class AgentRewards:
 
 
 @dataclass(frozen=True)
+class BudgetFit:
+    """How the oracle's own rollouts fare at the token level: turns longer than ``max_turn_tokens`` are
+    cut (a malformed turn, reward 0), and a rollout ends early when a whole turn no longer fits in
+    ``max_completion_length``."""
+
+    policy_match: float
+    cut_turns: int
+    out_of_budget: int
+
+
+@dataclass(frozen=True)
 class DryRunReport:
     """What a dry run built and measured."""
 
     scenarios: int
     of: int
-    """How many scenarios the recipe trains on (the dry run checks the first ``scenarios``)."""
+    """How many scenarios the recipe draws (the dry run builds the first of them)."""
     cells: dict[str, int]
+    unwinnable: int
+    """Scenarios left out because the oracle does not win them within ``rollout_turns`` (``winnable_only``)."""
     prompt_chars: tuple[int, int]
     """Shortest and longest rendered prompt, in characters."""
     prompt_tokens: tuple[int, int] | None
     """Shortest and longest prompt in tokens (None when the tokenizer is not available locally)."""
     agents: list[AgentRewards]
     skipped_agents: list[str]
+    oracle_tokens: BudgetFit | None = None
+    """The oracle's rollouts under the recipe's token budgets (None without a local tokenizer)."""
 
     def render(self) -> str:
         lines = [
-            f"scenarios: {self.scenarios} of {self.of}  cells: "
+            f"scenarios: {self.scenarios} of {self.of}"
+            + (
+                f" ({self.unwinnable} the oracle does not win within rollout_turns left out)"
+                if self.unwinnable
+                else ""
+            )
+            + "  cells: "
             + ", ".join(f"{cell}={count}" for cell, count in sorted(self.cells.items())),
             f"prompt chars: {self.prompt_chars[0]}..{self.prompt_chars[1]}",
             "prompt tokens: "
@@ -78,6 +101,12 @@ class DryRunReport:
             lines.append(
                 f"{agent.agent:>16}: reward {agent.mean:+.3f} ± {agent.stdev:.3f}  "
                 f"policy_match {agent.policy_match:.2f}  [{terms}]"
+            )
+        if self.oracle_tokens is not None:
+            fit = self.oracle_tokens
+            lines.append(
+                f"oracle within max_turn_tokens and max_completion_length: policy_match "
+                f"{fit.policy_match:.2f} (turns cut: {fit.cut_turns}, rollouts out of budget: {fit.out_of_budget})"
             )
         if self.skipped_agents:
             lines.append(f"skipped agents: {', '.join(self.skipped_agents)}")
@@ -98,9 +127,13 @@ def dry_run_grpo(
     sample = recipe.data.model_copy(update={"n": min(recipe.data.n, scenarios_limit)})
     scenarios = load_scenarios(sample)
     rows = grpo_rows(scenarios, recipe.data.seed, settings, recipe.oracle_prefix, policy)
+    turns = recipe.rollout_turns or settings.max_turns
+    built = len(rows)
+    if recipe.winnable_only:
+        rows = winnable_rows(rows, settings, turns, policy)
     cells: dict[str, int] = {}
-    for scenario in scenarios:
-        cells[scenario.cell] = cells.get(scenario.cell, 0) + 1
+    for row in rows:
+        cells[row["cell"]] = cells.get(row["cell"], 0) + 1
     texts = [_prompt_text(row["prompt"]) for row in rows]
     results: list[AgentRewards] = []
     skipped: list[str] = []
@@ -110,15 +143,7 @@ def dry_run_grpo(
         except ModelSpecError:
             skipped.append(name)
             continue
-        runs = run_agent(
-            agent,
-            scenarios,
-            recipe.data.seed,
-            settings,
-            policy,
-            prefixes=[row["prefix_turns"] for row in rows],
-            turns=recipe.rollout_turns,
-        )
+        runs = run_rows(agent, rows, settings, turns, policy)
         outcomes = [score(run, policy) for run in runs]
         breakdowns = [reward(outcome, recipe.reward, weights) for outcome in outcomes]
         totals = [b.total for b in breakdowns]
@@ -132,12 +157,18 @@ def dry_run_grpo(
                 terms=terms,
             )
         )
+    tokenizer = _local_tokenizer(recipe)
+    prompts = [row["prompt"] for row in rows]
     return DryRunReport(
-        scenarios=len(scenarios),
+        scenarios=len(rows),
         of=recipe.data.n,
+        unwinnable=built - len(rows),
         cells=cells,
         prompt_chars=(min(map(len, texts)), max(map(len, texts))),
-        prompt_tokens=_prompt_token_range(recipe, [row["prompt"] for row in rows]),
+        prompt_tokens=_prompt_token_range(tokenizer, prompts) if tokenizer is not None else None,
+        oracle_tokens=_oracle_within_budgets(recipe, tokenizer, rows, settings, policy)
+        if tokenizer is not None
+        else None,
         agents=results,
         skipped_agents=skipped,
     )
@@ -147,21 +178,57 @@ def _prompt_text(chat: list[dict[str, str]]) -> str:
     return "\n".join(message["content"] for message in chat)
 
 
-def _prompt_token_range(recipe: GRPORecipe, chats: list[list[dict[str, str]]]) -> tuple[int, int] | None:
-    """Prompt lengths with the recipe's tokenizer when it is on disk (no download, no conversion)."""
+def _local_tokenizer(recipe: GRPORecipe) -> Any:
+    """The recipe's tokenizer when it is on disk (no download, no conversion); None otherwise."""
     from toolsafe.train.modeling import load_tokenizer
-    from toolsafe.train.tokens import encode_text, render
 
     for source in _local_sources(recipe):
         try:
-            tokenizer: Any = load_tokenizer(source)
-            lengths = [
-                len(encode_text(tokenizer, render(tokenizer, chat, generation_prompt=True))) for chat in chats
-            ]
+            return load_tokenizer(source)
         except (ImportError, OSError, ValueError):
             continue
-        return min(lengths), max(lengths)
     return None
+
+
+def _prompt_token_range(tokenizer: Any, chats: list[list[dict[str, str]]]) -> tuple[int, int]:
+    from toolsafe.train.tokens import encode_text, render
+
+    lengths = [len(encode_text(tokenizer, render(tokenizer, chat, generation_prompt=True))) for chat in chats]
+    return min(lengths), max(lengths)
+
+
+def _oracle_within_budgets(
+    recipe: GRPORecipe, tokenizer: Any, rows: list[dict[str, Any]], settings: EpisodeSettings, policy: Policy
+) -> BudgetFit:
+    """The oracle's rollouts at the token level, under the recipe's turn and conversation budgets."""
+    from toolsafe.train.rollout import RolloutLimits, decode_prefixes, decode_rows, run_rollouts
+
+    limits = RolloutLimits(
+        recipe.max_completion_length, recipe.max_turn_tokens, recipe.rollout_turns or settings.max_turns
+    )
+    eos = frozenset({int(tokenizer.convert_tokens_to_ids(tokenizer.eos_token))})
+    rollouts = run_rollouts(
+        tokenizer,
+        _no_sampling,
+        decode_rows(rows),
+        settings,
+        limits,
+        eos,
+        prefixes=decode_prefixes(rows),
+        policy=policy,
+        guided=[True] * len(rows),
+    )
+    stops = [r.run.stop_reason for r in rollouts]
+    matches = [score(r.run, policy).policy_match for r in rollouts]
+    return BudgetFit(
+        policy_match=statistics.fmean(1.0 if m else 0.0 for m in matches),
+        cut_turns=stops.count("length"),
+        out_of_budget=stops.count("budget"),
+    )
+
+
+def _no_sampling(contexts: list[list[int]], max_new_tokens: int) -> tuple[list[list[int]], None]:
+    raise AssertionError("every dry-run rollout is the oracle's")
 
 
 def _local_sources(recipe: GRPORecipe) -> list[str]:

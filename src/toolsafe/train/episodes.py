@@ -114,19 +114,32 @@ def advance(model: ChatModel, runs: Sequence[EpisodeRun], turns: int, policy: Po
         active = [run for run in runs if not run.done]
         if not active:
             return
-        requests = [
-            ChatRequest(
-                messages=run.messages,
-                tools=run.tools,
-                case_id=f"{run.scenario.id}#{run.turns}",
-                seed=run.seed,
-                context={"scenario": run.scenario, **({"policy": policy} if policy is not None else {})},
-            )
-            for run in active
-        ]
-        for run, response in zip(active, model.generate(requests), strict=True):
-            text = render_tagged(response.parsed.turn) if response.error is None else ""
-            run.act(text, stopped=response.error is None and response.finish_reason != "length")
+        for run, (text, stopped) in zip(active, next_turns(model, active, policy), strict=True):
+            run.act(text, stopped=stopped)
+
+
+def next_turns(
+    model: ChatModel, runs: Sequence[EpisodeRun], policy: Policy | None = None
+) -> list[tuple[str, bool]]:
+    """The next assistant turn ``model`` writes in each live run, in its canonical tagged rendering,
+    and whether the model ended it (False: an error or the token limit)."""
+    requests = [
+        ChatRequest(
+            messages=run.messages,
+            tools=run.tools,
+            case_id=f"{run.scenario.id}#{run.turns}",
+            seed=run.seed,
+            context={"scenario": run.scenario, **({"policy": policy} if policy is not None else {})},
+        )
+        for run in runs
+    ]
+    return [
+        (
+            render_tagged(response.parsed.turn) if response.error is None else "",
+            response.error is None and response.finish_reason != "length",
+        )
+        for response in model.generate(requests)
+    ]
 
 
 def decision_turn(run: EpisodeRun) -> int:

@@ -8,9 +8,16 @@ from typing import Any
 
 from toolsafe.rewards import trl_reward_func
 from toolsafe.train.config import GRPORecipe, RecipeError
-from toolsafe.train.data import data_policy, episode_settings, grpo_rows, load_scenarios
+from toolsafe.train.data import (
+    data_policy,
+    episode_settings,
+    grpo_rows,
+    load_scenarios,
+    winnable_rows,
+)
 from toolsafe.train.modeling import (
     FINAL_DIR,
+    checkpoint_step,
     last_checkpoint,
     load_model,
     load_tokenizer,
@@ -21,8 +28,11 @@ from toolsafe.train.modeling import (
     save_final,
     trainer_arguments,
 )
-from toolsafe.train.rollout import RolloutLimits, SandboxRollout
+from toolsafe.train.rollout import RolloutLimits, SandboxRollout, trim_rollout_log
 from toolsafe.train.tokens import encode_text, render
+
+ROLLOUT_LOG = "rollouts.jsonl"
+"""Every rollout's scenario, verdict and conversation, one JSON line each, in the output directory."""
 
 
 def sandbox_trainer_class() -> type:
@@ -161,7 +171,14 @@ def build_grpo_trainer(recipe: GRPORecipe, log: Callable[[str], None] = print) -
         raise RuntimeError(
             f"max_prompt_tokens: every prompt is longer than {recipe.max_prompt_tokens} tokens"
         )
-    log(f"grpo data: {len(fitting)} scenarios ({len(rows) - len(fitting)} over max_prompt_tokens dropped)")
+    note = f"{len(rows) - len(fitting)} over max_prompt_tokens"
+    if recipe.winnable_only:
+        winnable = winnable_rows(fitting, settings, recipe.rollout_turns or recipe.data.max_turns, policy)
+        if not winnable:
+            raise RecipeError("winnable_only: the oracle wins no scenario within rollout_turns; raise it")
+        note += f", {len(fitting) - len(winnable)} the oracle does not win within rollout_turns"
+        fitting = winnable
+    log(f"grpo data: {len(fitting)} scenarios ({note} dropped)")
     rollout = SandboxRollout(
         settings,
         RolloutLimits(
@@ -171,6 +188,8 @@ def build_grpo_trainer(recipe: GRPORecipe, log: Callable[[str], None] = print) -
         ),
         policy,
         recipe.generation_precision,
+        log_path=recipe.output_dir / ROLLOUT_LOG,
+        guided_per_group=recipe.guided_rollouts,
     )
     trainer_class = sandbox_trainer_class()
     return trainer_class(
@@ -194,6 +213,8 @@ def train_grpo(recipe: GRPORecipe, log: Callable[[str], None] = print) -> Path:
     resume = last_checkpoint(recipe.output_dir) if recipe.resume else None
     if resume:
         log(f"resuming from {resume}")
+    # a resumed run samples the steps after its checkpoint again; a fresh one starts a fresh log
+    trim_rollout_log(recipe.output_dir / ROLLOUT_LOG, checkpoint_step(resume) if resume else 0)
     with loss_positions_only(recipe.device):
         trainer.train(resume_from_checkpoint=resume)
     final = save_final(trainer, trainer.processing_class, recipe.output_dir / FINAL_DIR)

@@ -111,11 +111,16 @@ def last_checkpoint(output_dir: Path) -> str | None:
     if not output_dir.is_dir():
         return None
     complete = [
-        (int(path.name.removeprefix(CHECKPOINT_PREFIX)), path)
+        (checkpoint_step(path), path)
         for path in output_dir.glob(f"{CHECKPOINT_PREFIX}*")
         if path.name.removeprefix(CHECKPOINT_PREFIX).isdigit() and (path / "trainer_state.json").is_file()
     ]
     return str(max(complete)[1]) if complete else None
+
+
+def checkpoint_step(checkpoint: str | Path) -> int:
+    """The optimiser step a ``checkpoint-N`` directory was saved at."""
+    return int(Path(checkpoint).name.removeprefix(CHECKPOINT_PREFIX))
 
 
 def save_final(trainer: Any, tokenizer: Any, out_dir: Path) -> Path:

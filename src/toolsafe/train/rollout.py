@@ -11,16 +11,21 @@ environment token, so tool outputs and check answers carry no loss. Each complet
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from toolsafe.policy import Policy
 from toolsafe.sandbox.scenario import Scenario
-from toolsafe.train.data import open_runs
-from toolsafe.train.episodes import EpisodeRun, EpisodeSettings, score
+from toolsafe.train.data import open_runs, scripted_agent
+from toolsafe.train.episodes import EpisodeRun, EpisodeSettings, next_turns, score
 from toolsafe.train.tokens import encode_text, environment_turn_text, render
+
+if TYPE_CHECKING:
+    from toolsafe.judge import Outcome
 
 Generate = Callable[[list[list[int]], int], tuple[list[list[int]], list[list[float]] | None]]
 """Sample one continuation per context: ``(contexts, max_new_tokens) -> (new ids, logprobs or None)``."""
@@ -45,6 +50,10 @@ class TokenRollout:
     completion_ids: list[int] = field(default_factory=list)
     env_mask: list[int] = field(default_factory=list)
     logprobs: list[float] = field(default_factory=list)
+    guided: bool = False
+    """The oracle writes this rollout's turns (off-policy guidance) instead of the policy."""
+    prompt_messages: int = 0
+    """Messages of ``run.chat`` in the prompt (the rest the policy wrote, or the environment answered)."""
 
     def add(self, ids: Sequence[int], *, model: bool, logprobs: Sequence[float] | None = None) -> None:
         self.completion_ids.extend(ids)
@@ -72,39 +81,45 @@ def run_rollouts(
     lockstep: bool = False,
     prefixes: Sequence[int] = (),
     policy: Policy | None = None,
+    guided: Sequence[bool] = (),
 ) -> list[TokenRollout]:
     """Roll out one episode per row with the policy behind ``generate``.
 
     ``prefixes`` (one per row) lets the oracle write that many opening turns first; they become part
-    of the prompt, so they carry no loss. With ``lockstep`` every turn calls ``generate`` even when
-    no rollout is live (with a one-token placeholder), so distributed generation backends see the
-    same number of calls on every process.
+    of the prompt, so they carry no loss. The rows flagged in ``guided`` are written by the oracle to
+    the end (off-policy guidance): their turns are tokenised as the policy's own, so they carry loss.
+    With ``lockstep`` every turn calls ``generate`` even when no rollout is live (with a one-token
+    placeholder), so distributed generation backends see the same number of calls on every process.
     """
     times = times or RolloutTimes()
     started = time.perf_counter()
     runs = open_runs(rows, settings, prefixes, policy)
+    flags = list(guided) or [False] * len(runs)
     rollouts = []
-    for run in runs:
+    for run, is_guided in zip(runs, flags, strict=True):
         prompt = encode_text(tokenizer, render(tokenizer, run.chat, generation_prompt=True))
-        rollouts.append(TokenRollout(run, prompt))
+        rollouts.append(TokenRollout(run, prompt, guided=is_guided, prompt_messages=len(run.chat)))
+    oracle = scripted_agent("oracle") if any(flags) else None
+    end_of_turn = _end_of_turn_id(tokenizer, eos_ids)
     times.sandbox += time.perf_counter() - started
     for _ in range(limits.max_turns):
         live = [r for r in rollouts if not r.run.done]
         if not live and not lockstep:
             break
-        budget = max(
-            [min(limits.max_turn_tokens, limits.max_completion_length - len(r.completion_ids)) for r in live]
-            or [1]
-        )
-        contexts = [r.prompt_ids + r.completion_ids for r in live] or [rollouts[0].prompt_ids[:1]]
         started = time.perf_counter()
-        new_ids, new_logprobs = generate(contexts, budget)
+        turns = _sample_turns(generate, [r for r in live if not r.guided], limits, lockstep, rollouts[0])
         times.generation += time.perf_counter() - started
         started = time.perf_counter()
-        for index, rollout in enumerate(live):
+        if oracle is not None:
+            by_oracle = [r for r in live if r.guided]
+            texts = next_turns(oracle, [r.run for r in by_oracle], policy) if by_oracle else []
+            for rollout, (text, _) in zip(by_oracle, texts, strict=True):
+                turns[id(rollout)] = ([*encode_text(tokenizer, text), end_of_turn], None)
+        for rollout in live:
             room = min(limits.max_turn_tokens, limits.max_completion_length - len(rollout.completion_ids))
-            ids, stopped = _first_turn(new_ids[index], eos_ids, room)
-            logprobs = new_logprobs[index][: len(ids)] if new_logprobs is not None else None
+            written, written_logprobs = turns[id(rollout)]
+            ids, stopped = _first_turn(written, eos_ids, room)
+            logprobs = written_logprobs[: len(ids)] if written_logprobs is not None else None
             rollout.add(ids, model=True, logprobs=logprobs)
             text_ids = ids[:-1] if stopped else ids
             text = tokenizer.decode(text_ids, skip_special_tokens=False)
@@ -112,7 +127,12 @@ def run_rollouts(
             if rollout.run.done:
                 continue
             reply_ids = encode_text(tokenizer, environment_turn_text(tokenizer, reply))
-            if len(rollout.completion_ids) + len(reply_ids) >= limits.max_completion_length:
+            # end at a turn boundary unless a whole turn still fits after the reply: a turn cut by the
+            # conversation budget would be judged malformed, and a correct rollout paid nothing
+            if (
+                len(rollout.completion_ids) + len(reply_ids) + limits.max_turn_tokens
+                > limits.max_completion_length
+            ):
                 rollout.run.finish("budget")
                 continue
             rollout.add(reply_ids, model=False)
@@ -121,6 +141,33 @@ def run_rollouts(
         rollout.run.finish("max_turns")
     times.calls += 1
     return rollouts
+
+
+def _sample_turns(
+    generate: Generate,
+    sampled: Sequence[TokenRollout],
+    limits: RolloutLimits,
+    lockstep: bool,
+    placeholder: TokenRollout,
+) -> dict[int, tuple[list[int], list[float] | None]]:
+    """One sampled turn per rollout (keyed by ``id``), within the largest remaining turn budget."""
+    if not sampled and not lockstep:
+        return {}
+    rooms = [
+        min(limits.max_turn_tokens, limits.max_completion_length - len(r.completion_ids)) for r in sampled
+    ]
+    contexts = [r.prompt_ids + r.completion_ids for r in sampled] or [placeholder.prompt_ids[:1]]
+    new_ids, new_logprobs = generate(contexts, max(rooms or [1]))
+    return {
+        id(rollout): (new_ids[index], new_logprobs[index] if new_logprobs is not None else None)
+        for index, rollout in enumerate(sampled)
+    }
+
+
+def _end_of_turn_id(tokenizer: Any, eos_ids: frozenset[int]) -> int:
+    """The token that ends an assistant turn: the tokenizer's EOS when generation stops on it."""
+    eos = tokenizer.convert_tokens_to_ids(tokenizer.eos_token) if tokenizer.eos_token else None
+    return int(eos) if eos in eos_ids else min(eos_ids)
 
 
 def _first_turn(ids: Sequence[int], eos_ids: frozenset[int], room: int) -> tuple[list[int], bool]:
@@ -156,9 +203,16 @@ class SandboxRollout:
         policy: Policy,
         generation_autocast: str = "fp32",
         scripted: Generate | None = None,
+        log_path: Path | None = None,
+        guided_per_group: int = 0,
     ) -> None:
-        """``scripted`` replaces sampling from the policy (scripted rollouts for tests and dry runs)."""
+        """``scripted`` replaces sampling from the policy (scripted rollouts for tests and dry runs);
+        ``log_path``, when given, gets one JSON line per rollout of the main process (see
+        :func:`rollout_record`);
+        ``guided_per_group`` rollouts of each group are written by the oracle (see :func:`guided_flags`)."""
         self.scripted = scripted
+        self.guided_per_group = guided_per_group
+        self.log_path = log_path
         self.settings = settings
         self.limits = limits
         self.policy = policy
@@ -183,11 +237,17 @@ class SandboxRollout:
             lockstep=bool(trainer.use_vllm) and trainer.accelerator.num_processes > 1,
             prefixes=decode_prefixes(trainer.sandbox_rows),
             policy=self.policy,
+            guided=guided_flags(rows, self.guided_per_group),
         )
         started = time.perf_counter()
         outcomes = [score(r.run, self.policy) for r in rollouts]
         self.times.sandbox += time.perf_counter() - started
         _log_rollout_metrics(trainer, rollouts)
+        if self.log_path is not None and trainer.accelerator.is_main_process:
+            step = int(trainer.state.global_step) + 1
+            with self.log_path.open("a", encoding="utf-8") as log:
+                for rollout, outcome in zip(rollouts, outcomes, strict=True):
+                    log.write(json.dumps(rollout_record(step, rollout, outcome)) + "\n")
         return {
             "prompt_ids": [r.prompt_ids for r in rollouts],
             "completion_ids": [r.completion_ids for r in rollouts],
@@ -202,6 +262,56 @@ class SandboxRollout:
         if trainer.use_vllm:
             return _vllm_generator(trainer)
         return _transformers_generator(trainer, self.generation_autocast)
+
+
+def guided_flags(rows: Sequence[tuple[Scenario, int]], per_group: int) -> list[bool]:
+    """Which rollouts the oracle writes: the first ``per_group`` of each group, a run of consecutive
+    rows on the same (scenario, seed). A group whose sampled rollouts fail then still has one that
+    meets the policy, so its advantages are not all 0: the oracle's turns are pushed up and the
+    policy's own failures down (off-policy guidance, as in LUFFY, arXiv 2504.14945)."""
+    flags = []
+    position = 0
+    for index, (scenario, seed) in enumerate(rows):
+        previous = rows[index - 1] if index else None
+        same_group = previous is not None and previous[0].id == scenario.id and previous[1] == seed
+        position = position + 1 if same_group else 0
+        flags.append(position < per_group)
+    return flags
+
+
+def rollout_record(step: int, rollout: TokenRollout, outcome: Outcome) -> dict[str, Any]:
+    """What one rollout did: the training step it was sampled for, the scenario, the judge's verdict and
+    the turns the policy wrote (after any oracle prefix), each followed by the environment's reply."""
+    run = rollout.run
+    written = run.chat[rollout.prompt_messages :]
+    return {
+        "step": step,
+        "scenario": run.scenario.id,
+        "cell": run.scenario.cell,
+        "seed": run.seed,
+        "expected": outcome.expected.value,
+        "taken": outcome.taken,
+        "guided": rollout.guided,
+        "policy_match": outcome.policy_match,
+        "strict_valid": outcome.strict_valid,
+        "stop_reason": run.stop_reason,
+        "conversation": written,
+    }
+
+
+def trim_rollout_log(path: Path, last_step: int) -> None:
+    """Drop the records of steps after ``last_step`` (a resumed run samples them again)."""
+    if not path.is_file():
+        return
+    kept = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            step = int(json.loads(line)["step"])
+        except (ValueError, KeyError, TypeError):
+            continue  # a line the kill cut short
+        if step <= last_step:
+            kept.append(line + "\n")
+    path.write_text("".join(kept), encoding="utf-8")
 
 
 def _log_rollout_metrics(trainer: Any, rollouts: Sequence[TokenRollout]) -> None:
