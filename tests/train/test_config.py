@@ -51,6 +51,11 @@ def _write(tmp_path: Path, text: str) -> Path:
         ("output_dir: out\nvllm: {enabled: true}\n", "vllm.enabled"),
         ("output_dir: out\nreward_weights: absent.yaml\n", "reward_weights: absent.yaml does not exist"),
         ("output_dir: out\nreward: policy\nreward_weights: w.yaml\n", "reward_weights: weighs the shaped"),
+        ("output_dir: out\nguided_rollouts: 4\nnum_generations: 4\n", "guided_rollouts: 4 of 4"),
+        (
+            "output_dir: out\ndevice: auto\nguided_rollouts: 1\nvllm: {enabled: true}\n",
+            "guided_rollouts: the oracle's turns have no vLLM",
+        ),
         ("kind: sft\noutput_dir: out\n", "kind"),
         ("- a list\n", "mapping"),
         ("output_dir: [unclosed\n", "not valid YAML"),
