@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 from toolsafe.train.config import GRPORecipe, parse_recipe
+from toolsafe.train.data import decode_rows
 from toolsafe.train.grpo import build_grpo_trainer, train_grpo
-from toolsafe.train.rollout import decode_rows
 
 
 def _recipe(checkpoint: Path, out: Path, **fields: Any) -> dict[str, Any]:

@@ -162,6 +162,16 @@ def oracle_prefixes(
     return [random.Random(f"{run.scenario.id}:{run.seed}").randint(0, decision_turn(run)) for run in runs]
 
 
+def decode_rows(rows: Sequence[dict[str, Any]]) -> list[tuple[Scenario, int]]:
+    """The (scenario, seed) of each dataset row passed to the trainer."""
+    return [(Scenario.model_validate_json(row["scenario"]), int(row["seed"])) for row in rows]
+
+
+def decode_prefixes(rows: Sequence[dict[str, Any]]) -> list[int]:
+    """The oracle turns that open each row's rollout (0 without ``oracle_prefix``)."""
+    return [int(row.get("prefix_turns") or 0) for row in rows]
+
+
 def run_rows(
     agent: ChatModel,
     rows: Sequence[dict[str, Any]],
@@ -170,8 +180,7 @@ def run_rows(
     policy: Policy | None = None,
 ) -> list[EpisodeRun]:
     """Each GRPO row's episode: opened with its oracle prefix, then ``agent`` writes at most ``turns``."""
-    pairs = [(Scenario.model_validate_json(row["scenario"]), int(row["seed"])) for row in rows]
-    runs = open_runs(pairs, settings, [int(row["prefix_turns"]) for row in rows], policy)
+    runs = open_runs(decode_rows(rows), settings, decode_prefixes(rows), policy)
     drive(agent, runs, turns, policy)
     return runs
 

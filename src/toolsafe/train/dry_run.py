@@ -22,6 +22,8 @@ from toolsafe.rewards import mean_terms, reward
 from toolsafe.train.config import GRPORecipe
 from toolsafe.train.data import (
     data_policy,
+    decode_prefixes,
+    decode_rows,
     episode_settings,
     grpo_rows,
     load_scenarios,
@@ -201,7 +203,7 @@ def _oracle_within_budgets(
     recipe: GRPORecipe, tokenizer: Any, rows: list[dict[str, Any]], settings: EpisodeSettings, policy: Policy
 ) -> BudgetFit:
     """The oracle's rollouts at the token level, under the recipe's turn and conversation budgets."""
-    from toolsafe.train.rollout import RolloutLimits, decode_prefixes, decode_rows, run_rollouts
+    from toolsafe.train.rollout import RolloutLimits, run_rollouts
 
     limits = RolloutLimits(
         recipe.max_completion_length, recipe.max_turn_tokens, recipe.rollout_turns or settings.max_turns

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from toolsafe.policy import Policy
 from toolsafe.sandbox.scenario import Scenario
-from toolsafe.train.data import open_runs, scripted_agent
+from toolsafe.train.data import decode_prefixes, decode_rows, open_runs, scripted_agent
 from toolsafe.train.episodes import EpisodeRun, EpisodeSettings, next_turns, score
 from toolsafe.train.tokens import encode_text, environment_turn_text, render
 
@@ -176,16 +176,6 @@ def _first_turn(ids: Sequence[int], eos_ids: frozenset[int], room: int) -> tuple
         if token in eos_ids:
             return list(ids[: position + 1]), True
     return list(ids[:room]), False
-
-
-def decode_rows(rows: Sequence[dict[str, Any]]) -> list[tuple[Scenario, int]]:
-    """The (scenario, seed) of each dataset row passed to the trainer."""
-    return [(Scenario.model_validate_json(row["scenario"]), int(row["seed"])) for row in rows]
-
-
-def decode_prefixes(rows: Sequence[dict[str, Any]]) -> list[int]:
-    """The oracle turns that open each row's rollout (0 without ``oracle_prefix``)."""
-    return [int(row.get("prefix_turns") or 0) for row in rows]
 
 
 class SandboxRollout:
