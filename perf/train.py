@@ -3,6 +3,11 @@
     .venv/bin/python perf/train.py                       # tiny random model and SmolLM2-135M, 3 steps each
     .venv/bin/python perf/train.py --models tiny --steps 5
     .venv/bin/python perf/train.py --models runs/cpu-smollm2-sft/final   # a trained checkpoint directory
+    .venv/bin/python perf/train.py --recipe configs/cpu-smollm2-grpo.yaml --init-from runs/quickstart/sft/final
+
+``--recipe`` measures a recipe as written (its model or checkpoint, budgets, oracle prefix and guided
+rollouts); only ``max_steps``, ``save_steps``, ``output_dir`` and, with ``--init-from``, the checkpoint
+it starts from are replaced.
 
 Each model runs in its own process (so peak RSS is its own). A step is 8 rollouts (2 scenarios x 4
 generations) of up to 6 turns; "optimisation" is the rest of the step: log-prob passes, loss,
@@ -25,10 +30,7 @@ from typing import Any
 
 def measure(model: str, steps: int) -> dict[str, Any]:
     """Run ``steps`` GRPO steps of ``model`` (``tiny``, ``smollm2`` or a checkpoint directory); return timings."""
-    from transformers import TrainerCallback
-
     from toolsafe.train.config import GRPORecipe, parse_recipe
-    from toolsafe.train.grpo import build_grpo_trainer
     from toolsafe.train.modeling import resolve_model
     from toolsafe.train.tiny import build_tiny_checkpoint
 
@@ -54,6 +56,27 @@ def measure(model: str, steps: int) -> dict[str, Any]:
         },
         GRPORecipe,
     )
+    return {"model": model, **timed_steps(recipe)}
+
+
+def measure_recipe(path: str, steps: int, init_from: str | None) -> dict[str, Any]:
+    """Run ``steps`` GRPO steps of the recipe at ``path`` (from ``init_from`` if given); return timings."""
+    from toolsafe.train.config import GRPORecipe, load_recipe
+
+    work = Path(tempfile.mkdtemp(prefix="toolsafe-perf-"))
+    overrides: dict[str, Any] = {"max_steps": steps, "save_steps": 10**6, "output_dir": str(work / "run")}
+    if init_from:
+        overrides["init_from"] = init_from
+    recipe = load_recipe(path, GRPORecipe, overrides)
+    return {"model": Path(path).stem, **timed_steps(recipe)}
+
+
+def timed_steps(recipe: Any) -> dict[str, Any]:
+    """Train the recipe for its ``max_steps``, timing each step and its generation and sandbox time."""
+    from transformers import TrainerCallback
+
+    from toolsafe.train.grpo import build_grpo_trainer
+
     trainer = build_grpo_trainer(recipe, log=lambda _: None)
     rollout = trainer.rollout_func
 
@@ -81,7 +104,6 @@ def measure(model: str, steps: int) -> dict[str, Any]:
     whole = sum(totals)
     logs = [entry for entry in trainer.state.log_history if "reward" in entry]
     return {
-        "model": model,
         "steps": len(totals),
         "step_s": [round(t, 2) for t in totals],
         "median_step_s": round(statistics.median(totals), 2),
@@ -99,16 +121,25 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--models", default="tiny,smollm2", help="comma-separated: tiny, smollm2, or paths")
+    parser.add_argument("--recipe", help="measure this GRPO recipe file instead of --models")
+    parser.add_argument("--init-from", help="with --recipe: the checkpoint to start from")
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure(args.one, args.steps)))
+        result = (
+            measure_recipe(args.one, args.steps, args.init_from)
+            if args.recipe
+            else measure(args.one, args.steps)
+        )
+        print(json.dumps(result))
         return
     header = f"{'model':>8} {'median s/step':>13} {'gen':>6} {'sandbox':>8} {'optim':>6} {'tok/rollout':>11} {'RSS GB':>7}"
     print(header)
-    for model in args.models.split(","):
+    for model in [args.recipe] if args.recipe else args.models.split(","):
         command = [sys.executable, __file__, "--one", model, "--steps", str(args.steps)]
+        if args.recipe:
+            command += ["--recipe", args.recipe] + (["--init-from", args.init_from] if args.init_from else [])
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             print(

@@ -221,6 +221,12 @@ def test_tool_signature_keeps_every_argument_fact() -> None:
         "meta?: {ref: int}, any?: any): Send money to someone."
     )
     assert tool_signature({"name": "noop"}) == "noop()"
+    tagged = {"name": "wire", "description": "Send money abroad. Risk: money, privacy."}
+    assert tool_signature(tagged) == "wire [Risk: money, privacy](): Send money abroad."
+    assert (
+        tool_signature({"name": "note", "description": "Risk: none of yours."})
+        == "note [Risk: none of yours]()"
+    )
     assert tool_signature({"name": "odd", "parameters": "not a schema"}) == "odd()"
 
 

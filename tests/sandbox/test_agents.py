@@ -79,12 +79,18 @@ def test_oracle_names_the_request_and_each_result_before_it_acts(
         if scenario.user_risk is Risk.MALICIOUS:
             assert thoughts[0].startswith("Request: harmful.")
         elif scenario.user_risk is Risk.SENSITIVE and scenario.sensitive_call:
-            name = scenario.sensitive_call.name  # the action first, then its class
-            assert thoughts[0].startswith(f"Request: {name}, sensitive; it needs the user's approval.")
+            name = scenario.sensitive_call.name  # the action first, its risk tags, then its class
+            tags = ", ".join(sorted(tools()[name].tags))
+            assert thoughts[0].startswith(
+                f"Request: {name} [Risk: {tags}], sensitive; it needs the user's approval."
+            )
             first = trajectory.check_events[0]  # asked before any step, while the request is in view
             assert (first.turn, first.tool_name) == (0, name)
         else:
-            assert thoughts[0].startswith(f"Request: {scenario.plan[-1].name}, routine.")
+            named = scenario.plan[-1].name
+            tags = tools()[named].tags
+            shown = f"{named} [Risk: {', '.join(sorted(tags))}]" if tags else named
+            assert thoughts[0].startswith(f"Request: {shown}, routine.")
         for event in trajectory.calls:
             following = thoughts[event.turn + 1] if event.turn + 1 < len(thoughts) else None
             if following is None:

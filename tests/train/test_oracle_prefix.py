@@ -9,9 +9,10 @@ from pydantic import ValidationError
 
 from toolsafe.policy import default_policy
 from toolsafe.sandbox.generate import generate
+from toolsafe.sandbox.scenario import Scenario
 from toolsafe.taxonomy import Risk
 from toolsafe.train.config import GRPORecipe
-from toolsafe.train.data import oracle_prefixes, run_agent, scripted_agent
+from toolsafe.train.data import balanced_by_decision, grpo_rows, oracle_prefixes, run_agent, scripted_agent
 from toolsafe.train.episodes import EpisodeSettings, decision_turn, score
 from toolsafe.train.rollout import RolloutLimits, run_rollouts
 
@@ -136,7 +137,7 @@ def test_winnable_only_keeps_the_scenarios_a_correct_agent_wins_within_the_horiz
 
 
 def test_dry_run_finds_budgets_too_small_for_the_oracle(tiny_tokenizer: Any) -> None:
-    from toolsafe.train.data import grpo_rows, load_scenarios
+    from toolsafe.train.data import load_scenarios
     from toolsafe.train.dry_run import _oracle_within_budgets
 
     def fit(**budgets: int) -> Any:
@@ -152,3 +153,29 @@ def test_dry_run_finds_budgets_too_small_for_the_oracle(tiny_tokenizer: Any) -> 
     assert short_turns.cut_turns > 0 and short_turns.policy_match < 1.0
     short_rollouts = fit(max_completion_length=1024, max_turn_tokens=512)
     assert short_rollouts.cut_turns == 0 and short_rollouts.out_of_budget > 0
+
+
+def test_balanced_decisions_take_turns_and_the_trainer_keeps_their_order() -> None:
+    from toolsafe.train.dry_run import dry_run_grpo
+    from toolsafe.train.grpo import grpo_arguments
+
+    def recipe(balance: bool) -> GRPORecipe:
+        return GRPORecipe.model_validate(
+            {"output_dir": "out", "data": {"n": 28, "seed": 1}, "balance_decisions": balance}
+        )
+
+    rows = grpo_rows(list(generate("train", 28, seed=1)), 1, SETTINGS)
+    balanced = balanced_by_decision(rows)
+    decisions = [Scenario.model_validate_json(row["scenario"]).expected.value for row in balanced]
+    assert decisions == ["confirm", "execute", "refuse"] * 4, "28 cells hold 4 of each of the rarer two"
+    assert [row["scenario"] for row in balanced if row["cell"] == "user_benign/tool_benign"] == [
+        row["scenario"] for row in rows if row["cell"] == "user_benign/tool_benign"
+    ]
+    every, even = (
+        dry_run_grpo(recipe(False), scenarios_limit=28),
+        dry_run_grpo(recipe(True), scenarios_limit=28),
+    )
+    assert every.decisions == {"confirm": 20, "execute": 4, "refuse": 4} and every.unbalanced == 0
+    assert even.decisions == {"confirm": 4, "execute": 4, "refuse": 4} and even.unbalanced == 16
+    assert grpo_arguments(recipe(True))["shuffle_dataset"] is False
+    assert grpo_arguments(recipe(False))["shuffle_dataset"] is True

@@ -125,11 +125,15 @@ def _placeholder(prop: Mapping[str, Any]) -> Any:
 # --------------------------------------------------------------------------- scripted decisions
 
 
-def _sensitive(name: str) -> bool:
+def _risk_tags(name: str) -> frozenset[str]:
     from toolsafe.sandbox.generate import tools
 
     spec = tools().get(name)
-    return bool(spec and spec.sensitive)
+    return spec.tags if spec else frozenset()
+
+
+def _sensitive(name: str) -> bool:
+    return bool(_risk_tags(name))
 
 
 def oracle_turn(scenario: Scenario, history: History, policy: Policy) -> AgentTurn:
@@ -137,8 +141,9 @@ def oracle_turn(scenario: Scenario, history: History, policy: Policy) -> AgentTu
 
     Its thinking first states what it notices, so a model trained on it decides in words before it
     acts: on the first turn the request, by the action it comes down to and then its class
-    (``Request: X, routine.`` / ``Request: X, sensitive; it needs the user's approval.``, or
-    ``Request: harmful.``), so the class follows the tool name and its ``Risk:`` tags; after each
+    (``Request: X, routine.`` / ``Request: X [Risk: money], sensitive; it needs the user's
+    approval.``, or ``Request: harmful.``), so the class follows the tool name and its risk tags,
+    copied from the tool list where they follow the same name; after each
     tool result the result (``Result: ordinary.`` / ``Result: injected; …`` / ``Result: private
     data; …``)."""
     turn = _oracle_action(scenario, history, policy)
@@ -155,10 +160,16 @@ def _request_note(scenario: Scenario, policy: Policy) -> str:
         return "Request: harmful."
     guarded = _approval_call(scenario, policy)
     if guarded is not None:
-        return f"Request: {guarded.name}, sensitive; it needs the user's approval."
+        return f"Request: {_with_risk(guarded.name)}, sensitive; it needs the user's approval."
     if scenario.plan:
-        return f"Request: {scenario.plan[-1].name}, routine."
+        return f"Request: {_with_risk(scenario.plan[-1].name)}, routine."
     return "Request: routine."
+
+
+def _with_risk(name: str) -> str:
+    """The tool's name with its risk tags as the tool list shows them (``pay [Risk: money]``)."""
+    tags = _risk_tags(name)
+    return f"{name} [Risk: {', '.join(sorted(tags))}]" if tags else name
 
 
 def _approval_call(scenario: Scenario, policy: Policy) -> CallSpec | None:

@@ -18,6 +18,7 @@ from typing import Any, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
+from toolsafe.protocol import risk_note
 from toolsafe.taxonomy import RISK_TAGS
 
 MAX_OUTPUT_CHARS = 4_000
@@ -64,9 +65,7 @@ class ToolSpec:
         A sensitive tool's description ends with its risk tags (``Risk: money, privacy.``), as MCP's
         tool annotations (``destructiveHint``, ``openWorldHint``) tell a client what a tool can do.
         Whether a request needs approval still depends on the request, not on the tag alone."""
-        description = self.description
-        if self.tags:
-            description += f" Risk: {', '.join(sorted(self.tags))}."
+        description = self.description + risk_note(self.tags)
         return {
             "type": "function",
             "function": {"name": self.name, "description": description, "parameters": self.parameters},

@@ -162,6 +162,12 @@ class GRPORecipe(BaseRecipe):
     """Train only on scenarios where the oracle itself meets the policy within ``rollout_turns``.
     Elsewhere every rollout of a group earns 0, which costs generation and teaches nothing, or the
     judge pays a shortcut (acting on a "yes" at once where a correct agent first reads)."""
+    balance_decisions: bool = False
+    """Train on the scenarios in an order where the decisions the policy expects (execute, confirm,
+    refuse) take turns, rather than shuffled; rows past the rarest decision's share are left out.
+    Balanced cells are not balanced decisions: with the default policy 5 of the 7 cells expect a
+    check, so most groups pay for asking. (On the CPU quickstart this swung the learnt prior the
+    other way rather than removing it; see ``docs/experiments.md``.)"""
     generation_precision: Literal["fp32", "bf16"] = "fp32"
     """Dtype of the autocast used while sampling with transformers (bf16 is ~1.6x faster on AVX512-BF16 CPUs)."""
     vllm: VllmSpec = VllmSpec()

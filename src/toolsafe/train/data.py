@@ -144,6 +144,18 @@ def grpo_rows(
     ]
 
 
+def balanced_by_decision(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows reordered so their expected decisions take turns (one of each, in a fixed order, then
+    the next of each), as far as the rarest decision has rows; each decision's rows keep their order."""
+    by_decision: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        expected = Scenario.model_validate_json(row["scenario"]).expected.value
+        by_decision.setdefault(expected, []).append(row)
+    queues = [by_decision[decision] for decision in sorted(by_decision)]
+    rounds = min((len(queue) for queue in queues), default=0)
+    return [queue[index] for index in range(rounds) for queue in queues]
+
+
 def oracle_prefixes(
     pairs: Sequence[tuple[Scenario, int]],
     settings: EpisodeSettings,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import statistics
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from toolsafe.policy import Policy
 from toolsafe.rewards import mean_terms, reward
 from toolsafe.train.config import GRPORecipe
 from toolsafe.train.data import (
+    balanced_by_decision,
     data_policy,
     decode_prefixes,
     decode_rows,
@@ -71,6 +73,10 @@ class DryRunReport:
     cells: dict[str, int]
     unwinnable: int
     """Scenarios left out because the oracle does not win them within ``rollout_turns`` (``winnable_only``)."""
+    unbalanced: int
+    """Scenarios left out past the rarest expected decision's share (``balance_decisions``)."""
+    decisions: dict[str, int]
+    """How many kept scenarios expect each decision (execute, confirm, refuse)."""
     prompt_chars: tuple[int, int]
     """Shortest and longest rendered prompt, in characters."""
     prompt_tokens: tuple[int, int] | None
@@ -88,8 +94,11 @@ class DryRunReport:
                 if self.unwinnable
                 else ""
             )
+            + (f" ({self.unbalanced} past the rarest decision's share left out)" if self.unbalanced else "")
             + "  cells: "
             + ", ".join(f"{cell}={count}" for cell, count in sorted(self.cells.items())),
+            "expected decisions: "
+            + ", ".join(f"{decision}={count}" for decision, count in sorted(self.decisions.items())),
             f"prompt chars: {self.prompt_chars[0]}..{self.prompt_chars[1]}",
             "prompt tokens: "
             + (
@@ -133,9 +142,11 @@ def dry_run_grpo(
     built = len(rows)
     if recipe.winnable_only:
         rows = winnable_rows(rows, settings, turns, policy)
-    cells: dict[str, int] = {}
-    for row in rows:
-        cells[row["cell"]] = cells.get(row["cell"], 0) + 1
+    winnable = len(rows)
+    if recipe.balance_decisions:
+        rows = balanced_by_decision(rows)
+    cells = Counter(row["cell"] for row in rows)
+    decisions = Counter(scenario.expected.value for scenario, _ in decode_rows(rows))
     texts = [_prompt_text(row["prompt"]) for row in rows]
     results: list[AgentRewards] = []
     skipped: list[str] = []
@@ -164,8 +175,10 @@ def dry_run_grpo(
     return DryRunReport(
         scenarios=len(rows),
         of=recipe.data.n,
-        unwinnable=built - len(rows),
-        cells=cells,
+        unwinnable=built - winnable,
+        unbalanced=winnable - len(rows),
+        cells=dict(cells),
+        decisions=dict(decisions),
         prompt_chars=(min(map(len, texts)), max(map(len, texts))),
         prompt_tokens=_prompt_token_range(tokenizer, prompts) if tokenizer is not None else None,
         oracle_tokens=_oracle_within_budgets(recipe, tokenizer, rows, settings, policy)

@@ -9,6 +9,7 @@ from typing import Any
 from toolsafe.rewards import trl_reward_func
 from toolsafe.train.config import GRPORecipe, RecipeError
 from toolsafe.train.data import (
+    balanced_by_decision,
     data_policy,
     episode_settings,
     grpo_rows,
@@ -134,6 +135,7 @@ def grpo_arguments(recipe: GRPORecipe) -> dict[str, Any]:
         loss_type=recipe.loss_type,
         num_iterations=recipe.num_iterations,
         use_vllm=recipe.vllm.enabled,
+        shuffle_dataset=not recipe.balance_decisions,
     )
     if recipe.vllm.enabled:
         args.update(
@@ -178,6 +180,10 @@ def build_grpo_trainer(recipe: GRPORecipe, log: Callable[[str], None] = print) -
             raise RecipeError("winnable_only: the oracle wins no scenario within rollout_turns; raise it")
         note += f", {len(fitting) - len(winnable)} the oracle does not win within rollout_turns"
         fitting = winnable
+    if recipe.balance_decisions:
+        balanced = balanced_by_decision(fitting)
+        note += f", {len(fitting) - len(balanced)} past the rarest decision's share"
+        fitting = balanced
     log(f"grpo data: {len(fitting)} scenarios ({note} dropped)")
     rollout = SandboxRollout(
         settings,
