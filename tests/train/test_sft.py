@@ -107,7 +107,18 @@ def test_decision_weight_scales_the_loss_of_decision_turns_only(
         expected = plain.compute_loss(plain.model, dict(inputs))
         same = weighted.compute_loss(plain.model, ones)
         heavier = weighted.compute_loss(plain.model, dict(batch))
-    assert torch.allclose(same, expected, atol=1e-5)
-    assert not torch.allclose(heavier, expected, atol=1e-3)
+        logits = plain.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+    # the weighted mean of each assistant token's negative log-likelihood, computed by hand
+    labels, token_weights = batch["labels"][:, 1:], weights[:, 1:]
+    nll = torch.nn.functional.cross_entropy(
+        logits[:, :-1].flatten(0, 1).float(), labels.flatten().clamp(min=0), reduction="none"
+    ).view_as(labels)
+    by_hand = (nll * token_weights).sum() / token_weights.sum()
+    unweighted = (nll * (labels != -100)).sum() / (labels != -100).sum()
+    assert torch.allclose(same, expected, atol=1e-5) and torch.allclose(expected, unweighted, atol=1e-4)
+    assert torch.allclose(heavier, by_hand, atol=1e-4)
+    assert not torch.allclose(by_hand, unweighted, rtol=0, atol=1e-5), (
+        "the decision turns' weight changes the loss"
+    )
     for name in ("entropy", "mean_token_accuracy"):  # logged like SFTTrainer's own, the same values
         assert weighted._metrics["eval"][name] == pytest.approx(plain._metrics["eval"][name] * 2)
