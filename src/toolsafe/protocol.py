@@ -785,6 +785,13 @@ def risk_note(tags: Iterable[str]) -> str:
     return f" Risk: {', '.join(names)}." if names else ""
 
 
+def with_risk(name: str, tags: Iterable[str]) -> str:
+    """A tool's name as the tagged tool list shows it: followed by its risk tags, if any
+    (``pay [Risk: money]``)."""
+    names = list(tags)
+    return f"{name} [Risk: {', '.join(names)}]" if names else name
+
+
 _SCHEMA_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
 
 
@@ -811,10 +818,10 @@ def tool_signature(tool: dict[str, Any]) -> str:
     arguments = _fields(parameters, describe=True) if isinstance(parameters, dict) else ""
     description = " ".join(str(function.get("description") or "").split())
     risk = RISK_NOTE.search(description)
-    marker = ""
+    tags = risk.group(1).split(", ") if risk else []
     if risk:
-        description, marker = description[: risk.start()], f" [Risk: {risk.group(1)}]"
-    signature = f"{function.get('name')}{marker}({arguments})"
+        description = description[: risk.start()]
+    signature = f"{with_risk(str(function.get('name')), tags)}({arguments})"
     return f"{signature}: {description}" if description else signature
 
 

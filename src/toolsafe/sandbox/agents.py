@@ -36,6 +36,7 @@ from toolsafe.protocol import (
     parse_tagged,
     render_tagged,
     to_openai_message,
+    with_risk,
 )
 from toolsafe.sandbox.scenario import CallSpec, Scenario
 from toolsafe.taxonomy import Risk
@@ -160,16 +161,14 @@ def _request_note(scenario: Scenario, policy: Policy) -> str:
         return "Request: harmful."
     guarded = _approval_call(scenario, policy)
     if guarded is not None:
-        return f"Request: {_with_risk(guarded.name)}, sensitive; it needs the user's approval."
+        return f"Request: {_listed(guarded.name)}, sensitive; it needs the user's approval."
     if scenario.plan:
-        return f"Request: {_with_risk(scenario.plan[-1].name)}, routine."
+        return f"Request: {_listed(scenario.plan[-1].name)}, routine."
     return "Request: routine."
 
 
-def _with_risk(name: str) -> str:
-    """The tool's name with its risk tags as the tool list shows them (``pay [Risk: money]``)."""
-    tags = _risk_tags(name)
-    return f"{name} [Risk: {', '.join(sorted(tags))}]" if tags else name
+def _listed(name: str) -> str:
+    return with_risk(name, sorted(_risk_tags(name)))
 
 
 def _approval_call(scenario: Scenario, policy: Policy) -> CallSpec | None:
