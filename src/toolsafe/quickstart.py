@@ -49,9 +49,9 @@ class QuickstartConfig:
     """The oracle's longest turn, a warning about an injected instruction, is 135 SmolLM2 tokens."""
     eval_batch_size: int = 35
     """Episodes generated together (on 2 CPU cores 35 at once took 201 s where 8 took 247 s)."""
-    model_options: str = "dtype=bfloat16"
-    """Options of the hf backend for every evaluation (bf16 weights generate ~1.7x faster than fp32 on
-    an AVX512-BF16 CPU, with the same outputs in practice)."""
+    model_options: str = "dtype=auto"
+    """Options of the hf backend for every evaluation (``auto``: bf16 weights on a CPU with native bf16,
+    ~1.7x faster than fp32 on AVX512-BF16, fp32 on one without, where emulated bf16 is ~2x slower)."""
     sft_overrides: tuple[tuple[str, Any], ...] = ()
     grpo_overrides: tuple[tuple[str, Any], ...] = ()
 

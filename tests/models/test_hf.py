@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,20 @@ def test_registry_builds_the_hf_backend_with_options(tiny_model_dir: Path) -> No
         ANSWERS[HELLO_PROMPT],
         ANSWERS[TRANSFER_PROMPT],
     ]
+
+
+@pytest.mark.parametrize(("native", "dtype"), [(True, "bfloat16"), (False, "float32")])
+def test_auto_dtype_is_bf16_only_on_a_cpu_that_has_it(
+    tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, native: bool, dtype: str
+) -> None:
+    import toolsafe.models.hf
+
+    copy = Path(shutil.copytree(tiny_model_dir, tmp_path / "bf16-checkpoint"))
+    config = json.loads((copy / "config.json").read_text())
+    (copy / "config.json").write_text(json.dumps({**config, "dtype": "bfloat16", "torch_dtype": "bfloat16"}))
+    monkeypatch.setattr(toolsafe.models.hf, "cpu_has_native_bf16", lambda: native)
+    model = load_model(f"hf:{copy}?dtype=auto&device=cpu")  # a checkpoint saved in bf16
+    assert str(model.model.dtype) == f"torch.{dtype}"  # type: ignore[attr-defined]
 
 
 def test_checkpoint_without_a_chat_template_is_a_spec_error(tiny_model_dir: Path, tmp_path: Path) -> None:

@@ -111,6 +111,26 @@ def test_gpu_recipe_maps_to_vllm_trainer_arguments() -> None:
     assert cpu["use_vllm"] is False and cpu["use_cpu"] is True and "generation_kwargs" not in cpu
 
 
+@pytest.mark.parametrize(("schedule", "total"), [("linear", 3.5), ("constant", 6.0)])
+def test_the_schedule_sets_the_total_update_of_a_short_run(schedule: str, total: float) -> None:
+    import torch
+    from transformers import get_scheduler
+
+    from toolsafe.train.grpo import grpo_arguments
+
+    args = grpo_arguments(
+        load_recipe(CONFIGS / "cpu-smollm2-grpo.yaml", GRPORecipe, {"lr_scheduler": schedule})
+    )
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=args["learning_rate"])
+    scheduler = get_scheduler(args["lr_scheduler_type"], optimizer, num_warmup_steps=0, num_training_steps=6)
+    rates = []
+    for _ in range(6):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    assert sum(rates) / args["learning_rate"] == pytest.approx(total)
+
+
 @pytest.mark.parametrize(
     "name", ["qwen2.5-7b-grpo-full.yaml", "qwen2.5-7b-grpo-lora.yaml", "cpu-smollm2-grpo.yaml"]
 )
@@ -152,3 +172,21 @@ def test_scenarios_come_from_a_file_when_the_recipe_names_one(tmp_path: Path) ->
     path.write_text(path.read_text() + "{not json\n")
     with pytest.raises(RecipeError, match=r"data.file: .*train.jsonl:10: not a scenario"):
         load_scenarios(ScenarioData(file=path, n=20))
+
+
+@pytest.mark.parametrize(
+    ("native", "precision", "sampling"), [(True, "bf16-mixed", "bf16"), (False, "fp32", "fp32")]
+)
+def test_auto_precision_uses_bf16_only_where_the_cpu_has_it(
+    monkeypatch: pytest.MonkeyPatch, native: bool, precision: str, sampling: str
+) -> None:
+    import toolsafe.models.hf
+    from toolsafe.train.grpo import generation_autocast, grpo_arguments
+
+    monkeypatch.setattr(toolsafe.models.hf, "cpu_has_native_bf16", lambda: native)
+    recipe = load_recipe(CONFIGS / "cpu-smollm2-grpo.yaml", GRPORecipe)
+    assert (recipe.precision, recipe.generation_precision) == ("auto", "auto")
+    assert grpo_arguments(recipe)["bf16"] is (precision == "bf16-mixed")
+    assert generation_autocast(recipe) == sampling
+    explicit = load_recipe(CONFIGS / "cpu-smollm2-grpo.yaml", GRPORecipe, {"generation_precision": "bf16"})
+    assert generation_autocast(explicit) == "bf16"

@@ -13,7 +13,7 @@ from toolsafe.sandbox.scenario import Scenario
 from toolsafe.taxonomy import Risk
 from toolsafe.train.config import GRPORecipe
 from toolsafe.train.data import balanced_by_decision, grpo_rows, oracle_prefixes, run_agent, scripted_agent
-from toolsafe.train.episodes import EpisodeSettings, decision_turn, score
+from toolsafe.train.episodes import EpisodeSettings, decision_turn, scenario_rows, score
 from toolsafe.train.rollout import RolloutLimits, run_rollouts
 
 SETTINGS = EpisodeSettings(yes_probability=1.0, max_turns=6)
@@ -48,9 +48,28 @@ def test_prefixes_stop_at_the_oracles_first_decision() -> None:
             assert prefix == 0 and decision_turn(run) == 0  # refused, or carried out without a check
         assert 0 <= prefix <= decision_turn(run)
     assert any(p > 0 for p in prefixes)
-    at_decision = oracle_prefixes(pairs, SETTINGS, POLICY, at_decision=True)
+    at_decision = oracle_prefixes(pairs, SETTINGS, POLICY, mode="decision")
     assert at_decision == [decision_turn(run) for run in runs]
     assert any(p < d for p, d in zip(prefixes, at_decision, strict=True))
+
+
+def test_answer_prefixes_start_half_the_checks_after_the_users_answer() -> None:
+    settings = EpisodeSettings(yes_probability=0.5, max_turns=6)
+    scenarios = list(generate("train", 28, seed=2))
+    pairs = list(scenario_rows(scenarios, 0))
+    at_decision = oracle_prefixes(pairs, settings, POLICY, mode="decision")
+    rows = grpo_rows(scenarios, 0, settings, "answer", POLICY)
+    assert [row["prefix_turns"] for row in rows] == oracle_prefixes(pairs, settings, POLICY, mode="answer")
+    answers, checks_at_decision = [], 0
+    for row, decided in zip(rows, at_decision, strict=True):
+        last = row["prompt"][-1]["content"]
+        if row["prefix_turns"] == decided + 1:
+            answers.append(last.removeprefix("<tool_check_result>").removesuffix("</tool_check_result>"))
+            continue
+        assert row["prefix_turns"] == decided and "<tool_check_result>" not in last
+        checks_at_decision += Scenario.model_validate_json(row["scenario"]).expected.value == "confirm"
+    assert set(answers) == {"yes", "no"}, "the simulated user's answer opens the rollout"
+    assert len(answers) >= 5 and checks_at_decision >= 5, "checks start at the decision or after it"
 
 
 def test_prefix_mode_accepts_the_old_switch() -> None:
@@ -58,6 +77,7 @@ def test_prefix_mode_accepts_the_old_switch() -> None:
     assert GRPORecipe.model_validate({**recipe, "oracle_prefix": True}).oracle_prefix == "uniform"
     assert GRPORecipe.model_validate({**recipe, "oracle_prefix": False}).oracle_prefix == "off"
     assert GRPORecipe.model_validate({**recipe, "oracle_prefix": "decision"}).oracle_prefix == "decision"
+    assert GRPORecipe.model_validate({**recipe, "oracle_prefix": "answer"}).oracle_prefix == "answer"
     with pytest.raises(ValidationError, match="oracle_prefix"):
         GRPORecipe.model_validate({**recipe, "oracle_prefix": "sometimes"})
 

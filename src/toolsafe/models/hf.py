@@ -58,8 +58,8 @@ class HFChatModel:
     Args:
         path: A transformers checkpoint directory, or a ``.gguf`` file (converted once and cached).
         batch_size: Most requests per ``model.generate`` call.
-        dtype: Weights dtype. ``auto``: bf16 on a CPU with native bf16 (AVX512-BF16/AMX), otherwise
-            the checkpoint's own dtype.
+        dtype: Weights dtype. ``auto``: on a CPU, bf16 where it is native (AVX512-BF16/AMX) and fp32
+            elsewhere (emulated bf16 is about twice as slow); on a GPU the checkpoint's own dtype.
         autocast: Run the forward pass under bf16 autocast on CPU (for fp32 weights; on the
             project's CPUs it was slower than either plain fp32 or bf16 weights, so off by default).
         kv_reuse: Keep up to this many tokens of earlier batches' keys and values and encode only
@@ -115,9 +115,10 @@ class HFChatModel:
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        native_bf16 = self.device == "cpu" and _bf16_supported(torch)
-        if dtype == "auto":
-            torch_dtype = torch.bfloat16 if native_bf16 else "auto"
+        if dtype == "auto" and self.device == "cpu":
+            torch_dtype = torch.bfloat16 if cpu_has_native_bf16() else torch.float32
+        elif dtype == "auto":
+            torch_dtype = "auto"
         else:
             torch_dtype = getattr(torch, dtype)
         model: Any = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype)
@@ -264,8 +265,11 @@ def _eos_ids(model: Any, tokenizer: Any) -> frozenset[int]:
     return frozenset(ids)
 
 
-def _bf16_supported(torch: Any) -> bool:
-    """Whether this CPU runs bf16 matmuls natively (AVX512-BF16 / AMX)."""
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU runs bf16 matmuls natively (AVX512-BF16 / AMX); without them torch emulates
+    bf16, about twice as slow as fp32."""
+    import torch
+
     with contextlib.suppress(Exception):
         return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
     return False

@@ -13,9 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from toolsafe.rewards import ShapedWeights, load_weights
 
-Precision = Literal["fp32", "bf16-mixed", "bf16"]
+Precision = Literal["auto", "fp32", "bf16-mixed", "bf16"]
 """``fp32``: fp32 weights and compute; ``bf16-mixed``: fp32 master weights with bf16 autocast;
-``bf16``: pure bf16 weights (GPU only; on CPU small updates round away)."""
+``bf16``: pure bf16 weights (GPU only; on CPU small updates round away); ``auto``: ``bf16-mixed``
+where the hardware computes in bf16 natively (a GPU with bf16, a CPU with AVX512-BF16 or AMX),
+``fp32`` elsewhere (a CPU without them emulates bf16: about twice as slow as fp32)."""
 
 
 class RecipeError(ValueError):
@@ -75,6 +77,9 @@ class BaseRecipe(_Strict):
     lora: LoraSpec | None = None
     data: ScenarioData = ScenarioData()
     learning_rate: float = Field(gt=0.0)
+    lr_scheduler: Literal["linear", "constant", "cosine"] = "linear"
+    """How the learning rate moves over the run (``linear``: down to 0 at the last step, which over a
+    run of a few steps halves the total update; ``constant``: the same at every step)."""
     batch_size: int = Field(default=8, ge=1)
     gradient_accumulation_steps: int = Field(default=1, ge=1)
     max_steps: int = -1
@@ -112,7 +117,7 @@ class SFTRecipe(BaseRecipe):
     """Batch conversations of similar length together (less padding: ~20% less compute at batch 4)."""
 
 
-OraclePrefix = Literal["off", "uniform", "decision"]
+OraclePrefix = Literal["off", "uniform", "decision", "answer"]
 
 
 class GRPORecipe(BaseRecipe):
@@ -146,8 +151,10 @@ class GRPORecipe(BaseRecipe):
     acts from states a correct agent reaches; without this, a small model's groups all fail alike
     before any decision is due. ``uniform``: a seeded random number of turns from 0 up to the
     oracle's first decision (a check or a refusal; turn 0 of a task it carries out without asking);
-    ``decision``: exactly up to it, so every rollout starts where the policy is decided. ``true``
-    means ``uniform``."""
+    ``decision``: exactly up to it, so every rollout starts where the policy is decided;
+    ``answer``: as ``decision``, but where that decision is a check, half the scenarios (a seeded
+    draw) start just after the user's answer, where the approved action (or, after a "no", the
+    closing answer) is due, so groups also differ on the follow-through. ``true`` means ``uniform``."""
     rollout_turns: int | None = Field(default=None, ge=1)
     """Most turns the policy writes per rollout after the prefix (default ``data.max_turns``). Fewer
     turns cost less, but the judge sees only those: with ``oracle_prefix: decision``, the oracle
@@ -168,8 +175,9 @@ class GRPORecipe(BaseRecipe):
     Balanced cells are not balanced decisions: with the default policy 5 of the 7 cells expect a
     check, so most groups pay for asking. (On the CPU quickstart this swung the learnt prior the
     other way rather than removing it; see ``docs/experiments.md``.)"""
-    generation_precision: Literal["fp32", "bf16"] = "fp32"
-    """Dtype of the autocast used while sampling with transformers (bf16 is ~1.6x faster on AVX512-BF16 CPUs)."""
+    generation_precision: Literal["auto", "fp32", "bf16"] = "fp32"
+    """Dtype of the autocast used while sampling with transformers (bf16 is ~1.6x faster on AVX512-BF16
+    CPUs and ~2x slower on CPUs without native bf16; ``auto``: bf16 where it is native)."""
     vllm: VllmSpec = VllmSpec()
 
     @field_validator("oracle_prefix", mode="before")

@@ -15,6 +15,7 @@ from toolsafe.train.episodes import (
     EpisodeRun,
     EpisodeSettings,
     advance,
+    answer_turn,
     decision_turn,
     drive,
     scenario_rows,
@@ -130,7 +131,7 @@ def grpo_rows(
     if oracle_prefix == "off":
         prefixes = [0] * len(pairs)
     else:
-        prefixes = oracle_prefixes(pairs, settings, policy, at_decision=oracle_prefix == "decision")
+        prefixes = oracle_prefixes(pairs, settings, policy, mode=oracle_prefix)
     runs = open_runs(pairs, settings, prefixes, policy)
     return [
         {
@@ -161,17 +162,23 @@ def oracle_prefixes(
     settings: EpisodeSettings,
     policy: Policy | None = None,
     *,
-    at_decision: bool = False,
+    mode: OraclePrefix = "uniform",
 ) -> list[int]:
-    """For each (scenario, seed), how many of the oracle's turns open the rollout: its first decision
-    turn d (a check, a refusal or the final answer) with ``at_decision``, otherwise drawn uniformly
-    (seeded by both) from 0 to d. Rollouts then start from states a correct agent reaches, up to the
-    very turn where the decision is made, so a group's rewards differ where the policy matters."""
+    """For each (scenario, seed), how many of the oracle's turns open the rollout (see
+    ``GRPORecipe.oracle_prefix``): ``decision``, its first decision turn d (a check, a refusal or the
+    final answer); ``answer``, where d is a check the user answered, d or the turn after the answer
+    (a seeded coin flip), else d; ``uniform``, drawn uniformly (seeded) from 0 to d. Rollouts then
+    start from states a correct agent reaches, so a group's rewards differ where the policy matters."""
     runs = [EpisodeRun.start(scenario, seed, settings) for scenario, seed in pairs]
     drive(scripted_agent("oracle"), runs, settings.max_turns, policy)
-    if at_decision:
+    draws = [random.Random(f"{run.scenario.id}:{run.seed}") for run in runs]
+    if mode == "decision":
         return [decision_turn(run) for run in runs]
-    return [random.Random(f"{run.scenario.id}:{run.seed}").randint(0, decision_turn(run)) for run in runs]
+    if mode == "answer":
+        return [
+            draw.choice([decision_turn(run), answer_turn(run)]) for run, draw in zip(runs, draws, strict=True)
+        ]
+    return [draw.randint(0, decision_turn(run)) for run, draw in zip(runs, draws, strict=True)]
 
 
 def decode_rows(rows: Sequence[dict[str, Any]]) -> list[tuple[Scenario, int]]:

@@ -156,6 +156,16 @@ def decision_turn(run: EpisodeRun) -> int:
     return run.turns
 
 
+def answer_turn(run: EpisodeRun) -> int:
+    """Where the follow-through of a finished run starts: the turn after its decision when that
+    decision is a check the user answered (the approved action, or the closing after a "no", is
+    due there); its decision turn otherwise (see :func:`decision_turn`)."""
+    decided = decision_turn(run)
+    turns = [parse_tagged(m["content"]).turn for m in run.chat if m["role"] == "assistant"]
+    answered = decided + 1 < len(turns) and bool(turns[decided].checks)
+    return decided + 1 if answered else decided
+
+
 def scenario_rows(scenarios: Sequence[Scenario], seed: int) -> Iterator[tuple[Scenario, int]]:
     """Each scenario with its episode seed (stable: derived from the data seed and the position)."""
     for index, scenario in enumerate(scenarios):

@@ -23,6 +23,7 @@ from toolsafe.train.modeling import (
     load_model,
     load_tokenizer,
     loss_positions_only,
+    native_bf16,
     peft_config,
     require_train_extra,
     resolve_model,
@@ -123,6 +124,13 @@ def _rows_with_nonzero(advantages: Any) -> Any:
     return nonzero if advantages.dim() == 1 else nonzero.any(dim=-1)
 
 
+def generation_autocast(recipe: GRPORecipe) -> str:
+    """The recipe's ``generation_precision``, with ``auto`` made concrete for this machine."""
+    if recipe.generation_precision != "auto":
+        return recipe.generation_precision
+    return "bf16" if native_bf16(recipe.device) else "fp32"
+
+
 def grpo_arguments(recipe: GRPORecipe) -> dict[str, Any]:
     """``GRPOConfig`` keyword arguments for the recipe."""
     args = trainer_arguments(recipe)
@@ -193,7 +201,7 @@ def build_grpo_trainer(recipe: GRPORecipe, log: Callable[[str], None] = print) -
             recipe.rollout_turns or recipe.data.max_turns,
         ),
         policy,
-        recipe.generation_precision,
+        generation_autocast(recipe),
         log_path=recipe.output_dir / ROLLOUT_LOG,
         guided_per_group=recipe.guided_rollouts,
     )

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from toolsafe.train.config import BaseRecipe, LoraSpec
+from toolsafe.train.config import BaseRecipe, LoraSpec, Precision
 
 TRAIN_EXTRA_HINT = "pip install 'toolsafe[train]'"
 EMBEDDED_MODEL = "smollm2"
@@ -66,6 +66,25 @@ def load_model(path: str, recipe: BaseRecipe) -> Any:
     return model
 
 
+def native_bf16(device: str) -> bool:
+    """Whether the training device computes in bf16 natively: a CUDA GPU with bf16 for ``auto`` when
+    one is present, otherwise the CPU's AVX512-BF16 or AMX."""
+    import torch
+
+    from toolsafe.models.hf import cpu_has_native_bf16
+
+    if device == "auto" and torch.cuda.is_available():
+        return bool(torch.cuda.is_bf16_supported())
+    return cpu_has_native_bf16()
+
+
+def resolve_precision(precision: Precision, device: str) -> Precision:
+    """``auto`` made concrete for this machine (see :data:`~toolsafe.train.config.Precision`)."""
+    if precision != "auto":
+        return precision
+    return "bf16-mixed" if native_bf16(device) else "fp32"
+
+
 def peft_config(lora: LoraSpec | None) -> Any:
     """A PEFT ``LoraConfig`` for the recipe's ``lora`` section, or None for a full fine-tune."""
     if lora is None:
@@ -85,7 +104,7 @@ def peft_config(lora: LoraSpec | None) -> Any:
 
 def trainer_arguments(recipe: BaseRecipe) -> dict[str, Any]:
     """Keyword arguments common to ``SFTConfig`` and ``GRPOConfig``."""
-    mixed = recipe.precision in ("bf16-mixed", "bf16")
+    mixed = resolve_precision(recipe.precision, recipe.device) in ("bf16-mixed", "bf16")
     return {
         "output_dir": str(recipe.output_dir),
         "seed": recipe.seed,
@@ -93,6 +112,7 @@ def trainer_arguments(recipe: BaseRecipe) -> dict[str, Any]:
         "bf16": mixed,
         "fp16": False,
         "learning_rate": recipe.learning_rate,
+        "lr_scheduler_type": recipe.lr_scheduler,
         "per_device_train_batch_size": recipe.batch_size,
         "gradient_accumulation_steps": recipe.gradient_accumulation_steps,
         "max_steps": recipe.max_steps,

@@ -71,13 +71,17 @@ class ProbeReport:
         return "\n".join(lines)
 
 
-def probe_decisions(model_path: str | Path, data: ScenarioData, dtype: str = "bfloat16") -> ProbeReport:
-    """Score ``model_path`` on the oracle's conversations for ``data`` (see the module docstring)."""
+def probe_decisions(model_path: str | Path, data: ScenarioData, dtype: str = "auto") -> ProbeReport:
+    """Score ``model_path`` on the oracle's conversations for ``data`` (see the module docstring).
+    ``dtype``: a torch dtype name, or ``auto`` (bf16 where the CPU has it natively, else fp32)."""
     import torch
     from transformers import AutoModelForCausalLM
 
+    from toolsafe.models.hf import cpu_has_native_bf16
     from toolsafe.train.modeling import load_tokenizer
 
+    if dtype == "auto":
+        dtype = "bfloat16" if cpu_has_native_bf16() else "float32"
     tokenizer = load_tokenizer(str(model_path))
     model: Any = AutoModelForCausalLM.from_pretrained(model_path, dtype=getattr(torch, dtype))
     model.eval()
