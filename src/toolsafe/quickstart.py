@@ -52,7 +52,7 @@ class QuickstartConfig:
     """Episodes generated together (on 2 CPU cores 35 at once took 201 s where 8 took 247 s)."""
     model_options: str = "dtype=auto"
     """Options of the hf backend for every evaluation (``auto``: bf16 weights on a CPU with native bf16,
-    ~1.7x faster than fp32 on AVX512-BF16, fp32 on one without, where emulated bf16 is ~2x slower)."""
+    ~1.7x faster than fp32 on AVX512-BF16, fp32 on one without, where emulated bf16 is 2-3x slower)."""
     sft_overrides: tuple[tuple[str, Any], ...] = ()
     grpo_overrides: tuple[tuple[str, Any], ...] = ()
 

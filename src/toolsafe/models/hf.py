@@ -59,7 +59,7 @@ class HFChatModel:
         path: A transformers checkpoint directory, or a ``.gguf`` file (converted once and cached).
         batch_size: Most requests per ``model.generate`` call.
         dtype: Weights dtype. ``auto``: on a CPU, bf16 where it is native (AVX512-BF16/AMX) and fp32
-            elsewhere (emulated bf16 is about twice as slow); on a GPU the checkpoint's own dtype.
+            elsewhere (emulated bf16 is 2 to 3 times as slow); on a GPU the checkpoint's own dtype.
         autocast: Run the forward pass under bf16 autocast on CPU (for fp32 weights; on the
             project's CPUs it was slower than either plain fp32 or bf16 weights, so off by default).
         kv_reuse: Keep up to this many tokens of earlier batches' keys and values and encode only
@@ -116,7 +116,7 @@ class HFChatModel:
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         if dtype == "auto" and self.device == "cpu":
-            torch_dtype = torch.bfloat16 if cpu_has_native_bf16() else torch.float32
+            torch_dtype = getattr(torch, native_cpu_dtype())
         elif dtype == "auto":
             torch_dtype = "auto"
         else:
@@ -265,9 +265,15 @@ def _eos_ids(model: Any, tokenizer: Any) -> frozenset[int]:
     return frozenset(ids)
 
 
+def native_cpu_dtype() -> str:
+    """The torch dtype name weights take on this CPU for ``dtype=auto``: ``bfloat16`` where bf16 is
+    native, ``float32`` elsewhere."""
+    return "bfloat16" if cpu_has_native_bf16() else "float32"
+
+
 def cpu_has_native_bf16() -> bool:
     """Whether this CPU runs bf16 matmuls natively (AVX512-BF16 / AMX); without them torch emulates
-    bf16, about twice as slow as fp32."""
+    bf16, 2 to 3 times as slow as fp32."""
     import torch
 
     with contextlib.suppress(Exception):

@@ -17,7 +17,7 @@ Precision = Literal["auto", "fp32", "bf16-mixed", "bf16"]
 """``fp32``: fp32 weights and compute; ``bf16-mixed``: fp32 master weights with bf16 autocast;
 ``bf16``: pure bf16 weights (GPU only; on CPU small updates round away); ``auto``: ``bf16-mixed``
 where the hardware computes in bf16 natively (a GPU with bf16, a CPU with AVX512-BF16 or AMX),
-``fp32`` elsewhere (a CPU without them emulates bf16: about twice as slow as fp32)."""
+``fp32`` elsewhere (a CPU without them emulates bf16: 2 to 3 times as slow as fp32)."""
 
 
 class RecipeError(ValueError):
@@ -177,7 +177,7 @@ class GRPORecipe(BaseRecipe):
     other way rather than removing it; see ``docs/experiments.md``.)"""
     generation_precision: Literal["auto", "fp32", "bf16"] = "fp32"
     """Dtype of the autocast used while sampling with transformers (bf16 is ~1.6x faster on AVX512-BF16
-    CPUs and ~2x slower on CPUs without native bf16; ``auto``: bf16 where it is native)."""
+    CPUs and 2-3x slower on CPUs without native bf16; ``auto``: bf16 where it is native)."""
     vllm: VllmSpec = VllmSpec()
 
     @field_validator("oracle_prefix", mode="before")

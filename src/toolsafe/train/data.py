@@ -171,9 +171,9 @@ def oracle_prefixes(
     start from states a correct agent reaches, so a group's rewards differ where the policy matters."""
     runs = [EpisodeRun.start(scenario, seed, settings) for scenario, seed in pairs]
     drive(scripted_agent("oracle"), runs, settings.max_turns, policy)
-    draws = [random.Random(f"{run.scenario.id}:{run.seed}") for run in runs]
     if mode == "decision":
         return [decision_turn(run) for run in runs]
+    draws = [random.Random(f"{run.scenario.id}:{run.seed}") for run in runs]
     if mode == "answer":
         return [
             draw.choice([decision_turn(run), answer_turn(run)]) for run, draw in zip(runs, draws, strict=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from toolsafe.models.base import ChatModel, ChatRequest
-from toolsafe.protocol import parse_tagged, render_tagged, to_tagged_chat
+from toolsafe.protocol import AgentTurn, parse_tagged, render_tagged, to_tagged_chat
 
 if TYPE_CHECKING:
     from toolsafe.judge import Outcome
@@ -148,7 +148,7 @@ def decision_turn(run: EpisodeRun) -> int:
 
     A task carried out without any check (its first such turn is the closing answer) was decided on
     its first turn, where an agent that over-asks would have asked: 0."""
-    turns = [parse_tagged(m["content"]).turn for m in run.chat if m["role"] == "assistant"]
+    turns = _assistant_turns(run)
     for index, turn in enumerate(turns):
         if turn.checks or not turn.tool_calls:
             closing = not turn.checks and index == len(turns) - 1 and run.stop_reason == "final"
@@ -161,9 +161,13 @@ def answer_turn(run: EpisodeRun) -> int:
     decision is a check the user answered (the approved action, or the closing after a "no", is
     due there); its decision turn otherwise (see :func:`decision_turn`)."""
     decided = decision_turn(run)
-    turns = [parse_tagged(m["content"]).turn for m in run.chat if m["role"] == "assistant"]
+    turns = _assistant_turns(run)
     answered = decided + 1 < len(turns) and bool(turns[decided].checks)
     return decided + 1 if answered else decided
+
+
+def _assistant_turns(run: EpisodeRun) -> list[AgentTurn]:
+    return [parse_tagged(m["content"]).turn for m in run.chat if m["role"] == "assistant"]
 
 
 def scenario_rows(scenarios: Sequence[Scenario], seed: int) -> Iterator[tuple[Scenario, int]]:

@@ -77,11 +77,11 @@ def probe_decisions(model_path: str | Path, data: ScenarioData, dtype: str = "au
     import torch
     from transformers import AutoModelForCausalLM
 
-    from toolsafe.models.hf import cpu_has_native_bf16
+    from toolsafe.models.hf import native_cpu_dtype
     from toolsafe.train.modeling import load_tokenizer
 
     if dtype == "auto":
-        dtype = "bfloat16" if cpu_has_native_bf16() else "float32"
+        dtype = native_cpu_dtype()
     tokenizer = load_tokenizer(str(model_path))
     model: Any = AutoModelForCausalLM.from_pretrained(model_path, dtype=getattr(torch, dtype))
     model.eval()
