@@ -41,8 +41,9 @@ def test_gpu_recipe_dry_run_scores_scripted_agents_without_a_model(name: str) ->
         for line in result.output.splitlines()
         if " reward " in line
     }
-    assert set(rewards) == {"oracle", "refuse-all", "execute-all", "naive"}
+    assert set(rewards) == {"oracle", "contrast", "refuse-all", "execute-all", "naive"}
     assert rewards["oracle"] > max(rewards["refuse-all"], rewards["execute-all"], rewards["naive"])
+    assert rewards["contrast"] < rewards["oracle"]
     assert "policy_match 1.00" in next(line for line in result.output.splitlines() if "oracle" in line)
     assert not any(m.startswith("torch") for m in set(sys.modules) - before)
 

@@ -51,10 +51,14 @@ def _write(tmp_path: Path, text: str) -> Path:
         ("output_dir: out\nvllm: {enabled: true}\n", "vllm.enabled"),
         ("output_dir: out\nreward_weights: absent.yaml\n", "reward_weights: absent.yaml does not exist"),
         ("output_dir: out\nreward: policy\nreward_weights: w.yaml\n", "reward_weights: weighs the shaped"),
-        ("output_dir: out\nguided_rollouts: 4\nnum_generations: 4\n", "guided_rollouts: 4 of 4"),
+        ("output_dir: out\nguided_rollouts: 4\nnum_generations: 4\n", "contrast_rollouts: 4 of 4"),
         (
-            "output_dir: out\ndevice: auto\nguided_rollouts: 1\nvllm: {enabled: true}\n",
-            "guided_rollouts: the oracle's turns have no vLLM",
+            "output_dir: out\nguided_rollouts: 1\ncontrast_rollouts: 1\nnum_generations: 2\nbatch_size: 2\n",
+            "contrast_rollouts: 2 of 2",
+        ),
+        (
+            "output_dir: out\ndevice: auto\ncontrast_rollouts: 1\nvllm: {enabled: true}\n",
+            "scripted turns have no vLLM",
         ),
         ("kind: sft\noutput_dir: out\n", "kind"),
         ("- a list\n", "mapping"),

@@ -135,6 +135,40 @@ def test_rollouts_with_advantage_zero_leave_the_loss_and_gradient_unchanged(
     assert trainer._metrics["train"]["rollouts_in_loss"][-1] == 2.0
 
 
+def test_contrast_rollouts_earn_nothing_and_put_one_token_in_the_loss(
+    tiny_checkpoint: Path, tmp_path: Path
+) -> None:
+    fields = {
+        "max_steps": 1,
+        "batch_size": 3,
+        "num_generations": 3,
+        "guided_rollouts": 1,
+        "contrast_rollouts": 1,
+        "oracle_prefix": "decision",
+        "reward": "policy",
+        "max_completion_length": 1024,
+        "max_turn_tokens": 160,
+        "data": {"n": 4, "seed": 2, "max_turns": 6, "yes_probability": 1.0},
+    }
+    recipe = parse_recipe(_recipe(tiny_checkpoint, tmp_path / "contrast", **fields), GRPORecipe)
+    trainer = build_grpo_trainer(recipe, log=lambda _: None)
+    rows = [dict(trainer.train_dataset[0]) for _ in range(3)]  # one dict each: TRL writes into them
+    trainer.model.train()
+    trainer.current_gradient_accumulation_steps = 1
+    batch = trainer._generate_and_score_completions(rows)
+    oracle, contrast, _ = batch["tool_mask"] * batch["completion_mask"]
+    assert int(contrast.sum()) == 1 and int(oracle.sum()) > 1  # the contrast's departure, the oracle's turns
+    (record_oracle, record_contrast, _) = [
+        json.loads(line) for line in (tmp_path / "contrast" / "rollouts.jsonl").read_text().splitlines()
+    ]
+    assert record_oracle["guided"] and record_oracle["policy_match"]
+    assert record_contrast["contrast"] and not record_contrast["policy_match"]
+    assert batch["advantages"][0] > 0 > batch["advantages"][1]
+    loss = trainer.compute_loss(trainer.model, batch)
+    loss.backward()
+    assert trainer.model.get_output_embeddings().weight.grad.abs().sum() > 0
+
+
 def test_environment_tokens_carry_no_loss(
     tiny_checkpoint: Path, tmp_path: Path, scripted_policy: Any
 ) -> None:

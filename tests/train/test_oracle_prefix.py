@@ -72,6 +72,16 @@ def test_answer_prefixes_start_half_the_checks_after_the_users_answer() -> None:
     assert len(answers) >= 5 and checks_at_decision >= 5, "checks start at the decision or after it"
 
 
+def test_a_prefix_leaves_the_policy_a_turn_when_the_oracle_runs_out_of_turns() -> None:
+    short = EpisodeSettings(yes_probability=1.0, max_turns=2)
+    pairs = list(scenario_rows(list(generate("train", 14, seed=2)), seed=0))
+    runs = run_agent(scripted_agent("oracle"), [s for s, _ in pairs], 0, short, POLICY)
+    assert any(decision_turn(run) >= short.max_turns for run in runs)  # no decision within 2 turns
+    for mode in ("decision", "answer", "uniform"):
+        for prefix, run in zip(oracle_prefixes(pairs, short, POLICY, mode=mode), runs, strict=True):
+            assert prefix <= run.turns - 1
+
+
 def test_prefix_mode_accepts_the_old_switch() -> None:
     recipe = {"output_dir": "out", "data": {"n": 8}}
     assert GRPORecipe.model_validate({**recipe, "oracle_prefix": True}).oracle_prefix == "uniform"

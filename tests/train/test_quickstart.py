@@ -22,8 +22,8 @@ def test_quickstart_runs_every_stage_once(tiny_checkpoint: Path, tmp_path: Path)
         grpo_overrides=(
             ("data", {"n": 4}),
             ("max_steps", 1),
-            ("batch_size", 2),
-            ("num_generations", 2),
+            ("batch_size", 3),
+            ("num_generations", 3),  # the oracle, the contrast agent and one sample
             ("max_completion_length", 64),
             ("max_turn_tokens", 8),
             ("gradient_checkpointing", False),

@@ -100,6 +100,16 @@ def test_turn_cut_at_the_token_limit_ends_the_episode(
     assert rollout.run.trajectory().turns[0].finish_reason == "length"
 
 
+def _group_rollouts(
+    tokenizer: Any, sample: Any, group: list[Any], **writers: list[bool]
+) -> list[TokenRollout]:
+    """One group's rollouts under the default policy, some written by scripted agents (``writers``)."""
+    from toolsafe.policy import default_policy
+
+    eos = frozenset({tokenizer.convert_tokens_to_ids(tokenizer.eos_token)})
+    return run_rollouts(tokenizer, sample, group, SETTINGS, LIMITS, eos, policy=default_policy(), **writers)
+
+
 def test_guided_rollouts_are_the_oracles_episode_with_its_turns_in_the_loss(tiny_tokenizer: Any) -> None:
     from toolsafe.policy import default_policy
     from toolsafe.taxonomy import Risk
@@ -120,16 +130,7 @@ def test_guided_rollouts_are_the_oracles_episode_with_its_turns_in_the_loss(tiny
     def sample(contexts: list[list[int]], max_new_tokens: int) -> tuple[list[list[int]], None]:
         return [list(careless) for _ in contexts], None
 
-    guided, *sampled = run_rollouts(
-        tiny_tokenizer,
-        sample,
-        group,
-        SETTINGS,
-        LIMITS,
-        frozenset({eos_id}),
-        policy=policy,
-        guided=[True, False, False],
-    )
+    guided, *sampled = _group_rollouts(tiny_tokenizer, sample, group, guided=[True, False, False])
     (oracle,) = run_agent(scripted_agent("oracle"), [scenario], 0, SETTINGS, policy)
     oracle_turns = [m["content"] for m in oracle.chat if m["role"] == "assistant"]
     written = [tiny_tokenizer.decode(span) for span in _spans(guided, 1)]
@@ -140,3 +141,32 @@ def test_guided_rollouts_are_the_oracles_episode_with_its_turns_in_the_loss(tiny
         assert [tiny_tokenizer.decode(span) for span in _spans(rollout, 1)] == [
             "<think>Done.</think>All done.<|im_end|>"
         ]
+
+
+def test_contrast_rollouts_carry_loss_only_where_they_depart_from_the_oracle(tiny_tokenizer: Any) -> None:
+    from toolsafe.policy import default_policy
+    from toolsafe.taxonomy import Risk
+    from toolsafe.train.episodes import score
+    from toolsafe.train.rollout import contrast_flags
+
+    policy = default_policy()
+    scenario = next(s for s in generate("train", 40, seed=6) if s.user_risk is Risk.SENSITIVE)
+    group = [(scenario, 0)] * 3
+    assert contrast_flags([*group, (scenario, 4), (scenario, 4)], 1, 1) == [False, True, False, False, True]
+    eos_id = tiny_tokenizer.convert_tokens_to_ids(tiny_tokenizer.eos_token)
+
+    def sample(contexts: list[list[int]], max_new_tokens: int) -> tuple[list[list[int]], None]:
+        return [[eos_id] for _ in contexts], None
+
+    oracle, contrast, _ = _group_rollouts(
+        tiny_tokenizer, sample, group, guided=[True, False, False], contrast=[False, True, False]
+    )
+    # the contrast misjudges the sensitive request (refuses it, or carries it out without asking)
+    assert contrast.contrast and score(contrast.run, policy).taken in ("refuse", "execute")
+    assert not score(contrast.run, policy).policy_match and score(oracle.run, policy).policy_match
+    # ... but its loss is one token: the first where its first turn leaves the oracle's
+    assert contrast.env_mask == [0] * (len(contrast.completion_ids) - 1) + [1]
+    shared = tiny_tokenizer.decode(contrast.completion_ids[:-1])
+    assert oracle.run.chat[oracle.prompt_messages]["content"].startswith(shared)
+    assert tiny_tokenizer.decode(contrast.completion_ids).startswith("<think>Request: ")
+    assert contrast.completion_ids[-1] != oracle.completion_ids[len(contrast.completion_ids) - 1]

@@ -8,6 +8,8 @@ message history, and act one step per turn:
   explicit user confirmation before proceeding"), alerts and confirms the injected tool when a tool
   output carries an injection (calling it only after a yes), refuses malicious prompts with a clear
   refusal, and still finishes the user's task;
+- ``contrast`` is the oracle misjudging each decision but a harmful request (see
+  :func:`misjudged`): GRPO's contrast rollouts;
 - ``naive`` obeys every instruction it reads, injected ones included; ``execute-all`` does the
   user's request (harmful or not) without ever asking; ``refuse-all`` refuses everything;
   ``confirm-all`` asks before every call;
@@ -21,6 +23,7 @@ schema-valid placeholder arguments, then answers in text; ``refuse-all`` refuses
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -39,7 +42,7 @@ from toolsafe.protocol import (
     with_risk,
 )
 from toolsafe.sandbox.scenario import CallSpec, Scenario
-from toolsafe.taxonomy import Risk
+from toolsafe.taxonomy import Labels, Risk
 from toolsafe.trajectory import Trajectory
 
 REFUSAL = "I'm sorry, but I can't help with that. The request could cause real harm, so I won't carry it out."
@@ -154,6 +157,36 @@ def oracle_turn(scenario: Scenario, history: History, policy: Policy) -> AgentTu
     if not notes:
         return turn
     return replace(turn, think=" ".join([*notes, turn.think or ""]).strip())
+
+
+def misjudged(scenario: Scenario) -> Scenario:
+    """``scenario`` as an agent sees it that gets its decision wrong: every tool result reads as
+    ordinary, and the request as harmful in half the scenarios (a draw seeded by the id); in the
+    other half a sensitive request reads as routine and a routine one whose tools return nothing
+    unusual as sensitive. The oracle's turns on it (:func:`contrast_turn`) are the mistakes a model
+    is likely to make, in the oracle's own words. A harmful request stays as it is: its refusal
+    (``Request: harmful.``) and a routine reading (``Request: <tool>, routine.``) part at the tool's
+    name, not at a word for the class, so pushing that token down teaches to refuse everything."""
+    if scenario.user_risk is Risk.MALICIOUS:
+        return scenario
+    update: dict[str, Any] = {"injection": None, "sensitive_content": None}
+    if random.Random(f"misjudged:{scenario.id}").random() < 0.5:
+        update.update(labels=Labels(user=Risk.MALICIOUS, tool=scenario.tool_risk), harmful_calls=[])
+    elif scenario.user_risk is Risk.SENSITIVE:
+        update.update(sensitive_call=None, labels=Labels(user=Risk.BENIGN, tool=scenario.tool_risk))
+    elif scenario.tool_risk is Risk.BENIGN and scenario.plan:
+        update.update(
+            sensitive_call=scenario.plan[-1], labels=Labels(user=Risk.SENSITIVE, tool=scenario.tool_risk)
+        )
+    return scenario.model_copy(update=update)
+
+
+def contrast_turn(scenario: Scenario, history: History, policy: Policy) -> AgentTurn:
+    """The oracle's turn on the :func:`misjudged` scenario: at the decision, the wrong one (refusing a
+    request that is not harmful, executing what needs a check, asking about a routine request, reading
+    an injection as ordinary, passing over an approved injected action); elsewhere, and on harmful
+    requests, the oracle's own turn."""
+    return oracle_turn(misjudged(scenario), history, policy)
 
 
 def _request_note(scenario: Scenario, policy: Policy) -> str:
@@ -389,6 +422,16 @@ def _oracle(policy: Policy) -> Act:
     return act
 
 
+def _contrast(policy: Policy) -> Act:
+    def act(request: ChatRequest, history: History) -> AgentTurn | str:
+        scenario = _scenario(request)
+        if scenario is None:
+            return _done_text()
+        return contrast_turn(scenario, history, _policy(request, policy))
+
+    return act
+
+
 def _obedient(follow_injections: bool) -> Act:
     def act(request: ChatRequest, history: History) -> AgentTurn | str:
         scenario = _scenario(request)
@@ -458,6 +501,7 @@ def _refuse_then_call(request: ChatRequest, history: History) -> AgentTurn | str
 
 AGENT_NAMES: tuple[str, ...] = (
     "oracle",
+    "contrast",
     "naive",
     "refuse-all",
     "confirm-all",
@@ -473,6 +517,7 @@ def get_agent(name: str, *, policy: Policy | None = None, wire_format: WireForma
     """A reference agent by name (see :data:`AGENT_NAMES`)."""
     acts: dict[str, Act] = {
         "oracle": _oracle(policy or default_policy()),
+        "contrast": _contrast(policy or default_policy()),
         "naive": _obedient(True),
         "execute-all": _obedient(False),
         "refuse-all": _refuse_all,

@@ -165,6 +165,14 @@ class GRPORecipe(BaseRecipe):
     """Rollouts per group the oracle writes instead of the policy (off-policy guidance, as in LUFFY).
     Where every sampled rollout fails, the group still varies: the oracle's turns gain probability
     and the policy's own mistakes lose it. Its turns carry loss like sampled ones."""
+    contrast_rollouts: int = Field(default=0, ge=0)
+    """Rollouts per group the contrast agent writes: the oracle misjudging the decision (refusing a
+    request that is not harmful, executing what needs a check, asking about a routine request, reading
+    an injection as ordinary; see :func:`toolsafe.sandbox.agents.misjudged`). The judge scores
+    the whole episode (it earns 0), but only the token where its first turn departs from the oracle's
+    carries loss, so the group pushes that mistake down where the oracle's choice goes up. Without it
+    the model gets signal only on the mistakes it already makes, and every group that pays for asking
+    pushes asking up everywhere."""
     winnable_only: bool = False
     """Train only on scenarios where the oracle itself meets the policy within ``rollout_turns``.
     Elsewhere every rollout of a group earns 0, which costs generation and teaches nothing, or the
@@ -194,15 +202,16 @@ class GRPORecipe(BaseRecipe):
                 f"batch_size: {self.batch_size} rollouts per step must be a multiple of "
                 f"num_generations ({self.num_generations})"
             )
-        if self.guided_rollouts >= self.num_generations:
+        scripted = self.guided_rollouts + self.contrast_rollouts
+        if scripted >= self.num_generations:
             raise ValueError(
-                f"guided_rollouts: {self.guided_rollouts} of {self.num_generations} rollouts per group "
-                "leaves none to sample; use fewer"
+                f"guided_rollouts + contrast_rollouts: {scripted} of {self.num_generations} rollouts per "
+                "group leaves none to sample; use fewer"
             )
-        if self.guided_rollouts and self.vllm.enabled:
+        if scripted and self.vllm.enabled:
             raise ValueError(
-                "guided_rollouts: the oracle's turns have no vLLM log-probabilities for TRL's importance "
-                "correction; set it to 0 with vllm.enabled"
+                "guided_rollouts, contrast_rollouts: scripted turns have no vLLM log-probabilities for "
+                "TRL's importance correction; set them to 0 with vllm.enabled"
             )
         if self.vllm.enabled and self.device == "cpu":
             raise ValueError("vllm.enabled: vLLM needs a GPU; set device: auto or vllm.enabled: false")

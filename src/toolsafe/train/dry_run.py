@@ -36,7 +36,7 @@ from toolsafe.train.data import (
 from toolsafe.train.episodes import EpisodeSettings, score
 from toolsafe.train.modeling import EMBEDDED_MODEL
 
-DEFAULT_AGENTS = ("oracle", "refuse-all", "execute-all", "naive")
+DEFAULT_AGENTS = ("oracle", "contrast", "refuse-all", "execute-all", "naive")
 DEFAULT_SCENARIOS = 64
 """A dry run checks this many of the recipe's scenarios unless told otherwise."""
 

@@ -204,6 +204,7 @@ def build_grpo_trainer(recipe: GRPORecipe, log: Callable[[str], None] = print) -
         generation_autocast(recipe),
         log_path=recipe.output_dir / ROLLOUT_LOG,
         guided_per_group=recipe.guided_rollouts,
+        contrast_per_group=recipe.contrast_rollouts,
     )
     trainer_class = sandbox_trainer_class()
     return trainer_class(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from toolsafe.models.kv_reuse import common_prefix_length
 from toolsafe.policy import Policy
 from toolsafe.sandbox.scenario import Scenario
 from toolsafe.train.data import decode_prefixes, decode_rows, open_runs, scripted_agent
@@ -52,6 +53,11 @@ class TokenRollout:
     logprobs: list[float] = field(default_factory=list)
     guided: bool = False
     """The oracle writes this rollout's turns (off-policy guidance) instead of the policy."""
+    contrast: bool = False
+    """The contrast agent (the oracle misjudging the decision) writes this rollout's turns; only the
+    first token where its first turn departs from the oracle's carries loss (see :meth:`keep_departure`)."""
+    departure: int | None = None
+    """Where a contrast rollout's first turn leaves the oracle's (index into ``completion_ids``)."""
     prompt_messages: int = 0
     """Messages of ``run.chat`` in the prompt (the rest the policy wrote, or the environment answered)."""
 
@@ -59,6 +65,19 @@ class TokenRollout:
         self.completion_ids.extend(ids)
         self.env_mask.extend([1 if model else 0] * len(ids))
         self.logprobs.extend(logprobs if logprobs is not None else [0.0] * len(ids))
+
+    def keep_departure(self) -> None:
+        """Cut a contrast rollout to its first turn up to the token where it departs from the oracle,
+        the only token with loss: the mistake itself, not the turns that follow from it (the judge
+        still scores the whole episode). Where it never departs, no token carries loss."""
+        at = self.departure
+        departs = at is not None and at < len(self.completion_ids)
+        keep = at + 1 if at is not None and departs else 1
+        self.completion_ids = self.completion_ids[:keep]
+        self.logprobs = self.logprobs[:keep]
+        self.env_mask = [0] * len(self.completion_ids)
+        if departs:
+            self.env_mask[-1] = 1
 
 
 @dataclass
@@ -82,39 +101,57 @@ def run_rollouts(
     prefixes: Sequence[int] = (),
     policy: Policy | None = None,
     guided: Sequence[bool] = (),
+    contrast: Sequence[bool] = (),
 ) -> list[TokenRollout]:
     """Roll out one episode per row with the policy behind ``generate``.
 
     ``prefixes`` (one per row) lets the oracle write that many opening turns first; they become part
     of the prompt, so they carry no loss. The rows flagged in ``guided`` are written by the oracle to
     the end (off-policy guidance): their turns are tokenised as the policy's own, so they carry loss.
+    The rows flagged in ``contrast`` are written by the contrast agent (the oracle misjudging the
+    decision); only the token where its first turn departs from the oracle's carries loss.
     With ``lockstep`` every turn calls ``generate`` even when no rollout is live (with a one-token
     placeholder), so distributed generation backends see the same number of calls on every process.
     """
     times = times or RolloutTimes()
     started = time.perf_counter()
     runs = open_runs(rows, settings, prefixes, policy)
-    flags = list(guided) or [False] * len(runs)
+    guided_rows = list(guided) or [False] * len(runs)
+    contrast_rows = list(contrast) or [False] * len(runs)
     rollouts = []
-    for run, is_guided in zip(runs, flags, strict=True):
+    for run, is_guided, is_contrast in zip(runs, guided_rows, contrast_rows, strict=True):
         prompt = encode_text(tokenizer, render(tokenizer, run.chat, generation_prompt=True))
-        rollouts.append(TokenRollout(run, prompt, guided=is_guided, prompt_messages=len(run.chat)))
-    oracle = scripted_agent("oracle") if any(flags) else None
+        rollouts.append(
+            TokenRollout(run, prompt, guided=is_guided, contrast=is_contrast, prompt_messages=len(run.chat))
+        )
     end_of_turn = _end_of_turn_id(tokenizer, eos_ids)
+
+    def scripted_turns(agent_name: str, written: Sequence[TokenRollout]) -> list[list[int]]:
+        texts = next_turns(scripted_agent(agent_name), [r.run for r in written], policy) if written else []
+        return [[*encode_text(tokenizer, text), end_of_turn] for text, _ in texts]
+
     times.sandbox += time.perf_counter() - started
-    for _ in range(limits.max_turns):
+    for turn in range(limits.max_turns):
         live = [r for r in rollouts if not r.run.done]
         if not live and not lockstep:
             break
         started = time.perf_counter()
-        turns = _sample_turns(generate, [r for r in live if not r.guided], limits, lockstep, rollouts[0])
+        sampled = [r for r in live if not (r.guided or r.contrast)]
+        turns = _sample_turns(generate, sampled, limits, lockstep, rollouts[0])
         times.generation += time.perf_counter() - started
         started = time.perf_counter()
-        if oracle is not None:
-            by_oracle = [r for r in live if r.guided]
-            texts = next_turns(oracle, [r.run for r in by_oracle], policy) if by_oracle else []
-            for rollout, (text, _) in zip(by_oracle, texts, strict=True):
-                turns[id(rollout)] = ([*encode_text(tokenizer, text), end_of_turn], None)
+        by_oracle = [r for r in live if r.guided]
+        for rollout, ids in zip(by_oracle, scripted_turns("oracle", by_oracle), strict=True):
+            turns[id(rollout)] = (ids, None)
+        by_contrast = [r for r in live if r.contrast]
+        contrast_ids = scripted_turns("contrast", by_contrast)
+        for rollout, ids in zip(by_contrast, contrast_ids, strict=True):
+            turns[id(rollout)] = (ids, None)
+        if turn == 0:
+            for rollout, ids, target in zip(
+                by_contrast, contrast_ids, scripted_turns("oracle", by_contrast), strict=True
+            ):
+                rollout.departure = None if ids == target else common_prefix_length(ids, target)
         for rollout in live:
             room = min(limits.max_turn_tokens, limits.max_completion_length - len(rollout.completion_ids))
             written, written_logprobs = turns[id(rollout)]
@@ -139,6 +176,8 @@ def run_rollouts(
         times.sandbox += time.perf_counter() - started
     for rollout in rollouts:
         rollout.run.finish("max_turns")
+        if rollout.contrast:
+            rollout.keep_departure()
     times.calls += 1
     return rollouts
 
@@ -195,13 +234,16 @@ class SandboxRollout:
         scripted: Generate | None = None,
         log_path: Path | None = None,
         guided_per_group: int = 0,
+        contrast_per_group: int = 0,
     ) -> None:
         """``scripted`` replaces sampling from the policy (scripted rollouts for tests and dry runs);
         ``log_path``, when given, gets one JSON line per rollout of the main process (see
         :func:`rollout_record`);
-        ``guided_per_group`` rollouts of each group are written by the oracle (see :func:`guided_flags`)."""
+        ``guided_per_group`` rollouts of each group are written by the oracle (see :func:`guided_flags`),
+        the next ``contrast_per_group`` by the contrast agent (see :func:`contrast_flags`)."""
         self.scripted = scripted
         self.guided_per_group = guided_per_group
+        self.contrast_per_group = contrast_per_group
         self.log_path = log_path
         self.settings = settings
         self.limits = limits
@@ -228,6 +270,7 @@ class SandboxRollout:
             prefixes=decode_prefixes(trainer.sandbox_rows),
             policy=self.policy,
             guided=guided_flags(rows, self.guided_per_group),
+            contrast=contrast_flags(rows, self.guided_per_group, self.contrast_per_group),
         )
         started = time.perf_counter()
         outcomes = [score(r.run, self.policy) for r in rollouts]
@@ -259,14 +302,26 @@ def guided_flags(rows: Sequence[tuple[Scenario, int]], per_group: int) -> list[b
     rows on the same (scenario, seed). A group whose sampled rollouts fail then still has one that
     meets the policy, so its advantages are not all 0: the oracle's turns are pushed up and the
     policy's own failures down (off-policy guidance, as in LUFFY, arXiv 2504.14945)."""
-    flags = []
-    position = 0
+    return [position < per_group for position in _group_positions(rows)]
+
+
+def contrast_flags(rows: Sequence[tuple[Scenario, int]], guided: int, per_group: int) -> list[bool]:
+    """Which rollouts the contrast agent writes: the ``per_group`` of each group after the oracle's
+    ``guided``. Its mistake at the decision (judged: it earns 0) is pushed down where the oracle's
+    choice is pushed up, so each group teaches the decision both ways; without it a model that never
+    makes a mistake on, say, routine requests gets no signal there while every group that pays for
+    asking pushes asking up everywhere."""
+    return [guided <= position < guided + per_group for position in _group_positions(rows)]
+
+
+def _group_positions(rows: Sequence[tuple[Scenario, int]]) -> list[int]:
+    """Each row's position in its group (a run of consecutive rows on the same (scenario, seed))."""
+    positions: list[int] = []
     for index, (scenario, seed) in enumerate(rows):
         previous = rows[index - 1] if index else None
         same_group = previous is not None and previous[0].id == scenario.id and previous[1] == seed
-        position = position + 1 if same_group else 0
-        flags.append(position < per_group)
-    return flags
+        positions.append(positions[-1] + 1 if same_group else 0)
+    return positions
 
 
 def rollout_record(step: int, rollout: TokenRollout, outcome: Outcome) -> dict[str, Any]:
@@ -282,6 +337,7 @@ def rollout_record(step: int, rollout: TokenRollout, outcome: Outcome) -> dict[s
         "expected": outcome.expected.value,
         "taken": outcome.taken,
         "guided": rollout.guided,
+        "contrast": rollout.contrast,
         "policy_match": outcome.policy_match,
         "strict_valid": outcome.strict_valid,
         "stop_reason": run.stop_reason,
