@@ -171,15 +171,16 @@ def oracle_prefixes(
     start from states a correct agent reaches, so a group's rewards differ where the policy matters."""
     runs = [EpisodeRun.start(scenario, seed, settings) for scenario, seed in pairs]
     drive(scripted_agent("oracle"), runs, settings.max_turns, policy)
-    draws = [random.Random(f"{run.scenario.id}:{run.seed}") for run in runs]
     if mode == "decision":
         prefixes = [decision_turn(run) for run in runs]
-    elif mode == "answer":
-        prefixes = [
-            draw.choice([decision_turn(run), answer_turn(run)]) for run, draw in zip(runs, draws, strict=True)
-        ]
     else:
-        prefixes = [draw.randint(0, decision_turn(run)) for run, draw in zip(runs, draws, strict=True)]
+        draws = [random.Random(f"{run.scenario.id}:{run.seed}") for run in runs]
+        prefixes = [
+            draw.choice([decision_turn(run), answer_turn(run)])
+            if mode == "answer"
+            else draw.randint(0, decision_turn(run))
+            for run, draw in zip(runs, draws, strict=True)
+        ]
     # the policy writes at least the oracle's last turn (an episode cut by max_turns has no decision)
     return [min(prefix, max(run.turns - 1, 0)) for prefix, run in zip(prefixes, runs, strict=True)]
 

@@ -125,9 +125,10 @@ def run_rollouts(
             TokenRollout(run, prompt, guided=is_guided, contrast=is_contrast, prompt_messages=len(run.chat))
         )
     end_of_turn = _end_of_turn_id(tokenizer, eos_ids)
+    agents = {name: scripted_agent(name) for name in ("oracle", "contrast")}
 
     def scripted_turns(agent_name: str, written: Sequence[TokenRollout]) -> list[list[int]]:
-        texts = next_turns(scripted_agent(agent_name), [r.run for r in written], policy) if written else []
+        texts = next_turns(agents[agent_name], [r.run for r in written], policy) if written else []
         return [[*encode_text(tokenizer, text), end_of_turn] for text, _ in texts]
 
     times.sandbox += time.perf_counter() - started
