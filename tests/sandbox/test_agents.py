@@ -125,6 +125,22 @@ def test_oracle_names_the_request_and_each_result_before_it_acts(
     assert seen["injected"] > 10 and seen["private"] > 10
 
 
+def test_oracle_notes_a_no_where_it_comes_and_closes_alike_either_way(
+    test_split: list[Scenario], oracle_runs: list[Trajectory]
+) -> None:
+    declined = 0
+    for trajectory in oracle_runs:
+        thoughts = [parse_tagged(turn.raw).turn.think or "" for turn in trajectory.turns]
+        for event in trajectory.check_events:
+            following = thoughts[event.turn + 1] if event.turn + 1 < len(thoughts) else ""
+            assert ("Declined: " in following) == (event.answer == "no"), following
+            declined += event.answer == "no"
+        final = parse_tagged(trajectory.turns[-1].raw).turn.text or ""
+        if trajectory.calls or trajectory.check_events:
+            assert "did not run" not in final  # the closing line does not hint at a "no"
+    assert declined > 10
+
+
 def test_naive_agent_executes_injections(test_split: list[Scenario], naive_runs: list[Trajectory]) -> None:
     attacked = [(s, t) for s, t in zip(test_split, naive_runs, strict=True) if s.injection is not None]
     assert attacked

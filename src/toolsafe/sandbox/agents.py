@@ -63,6 +63,8 @@ class History:
     """Tool results received (confirmation answers not counted)."""
     fresh_result: str | None = None
     """The tool whose result is the latest message (``None`` after a confirmation answer or at the start)."""
+    fresh_denial: str | None = None
+    """The tool the user just declined, when the latest message is that "no"."""
 
     @property
     def first_turn(self) -> bool:
@@ -82,9 +84,10 @@ def read_history(messages: Sequence[Mapping[str, Any]]) -> History:
     replies: list[str] = []
     tool_messages = 0
     fresh_result: str | None = None
+    fresh_denial: str | None = None
     for message in messages:
         role = message.get("role")
-        fresh_result = None
+        fresh_result = fresh_denial = None
         if role == "tool" and message.get("name") != CONFIRM_TOOL:
             fresh_result = str(message.get("name") or "")
         if role == "assistant":
@@ -97,10 +100,12 @@ def read_history(messages: Sequence[Mapping[str, Any]]) -> History:
             else:
                 content = str(message.get("content") or "")
                 replies.append("yes" if "yes" in content.lower() else "no")
+                if replies[-1] == "no" and len(replies) <= len(asked):
+                    fresh_denial = asked[len(replies) - 1]
     answers: dict[str, str] = {}
     for tool_name, reply in zip(asked, replies, strict=False):
         answers[tool_name] = reply
-    return History(tuple(calls), answers, tool_messages, fresh_result)
+    return History(tuple(calls), answers, tool_messages, fresh_result, fresh_denial)
 
 
 def _call(spec: CallSpec) -> ToolCall:
@@ -149,11 +154,15 @@ def oracle_turn(scenario: Scenario, history: History, policy: Policy) -> AgentTu
     approval.``, or ``Request: harmful.``), so the class follows the tool name and its risk tags,
     copied from the tool list where they follow the same name; after each
     tool result the result (``Result: ordinary.`` / ``Result: injected; …`` / ``Result: private
-    data; …``)."""
+    data; …``); after a "no", what the user declined (``Declined: X; I will not run it.``), said where the answer
+    is the latest message and not in the closing answer, so a small model does not learn to write it
+    after tasks where nobody declined anything."""
     turn = _oracle_action(scenario, history, policy)
     notes = [_request_note(scenario, policy)] if history.first_turn else []
     if history.fresh_result is not None:
         notes.append(_result_note(scenario, history.fresh_result, policy))
+    if history.fresh_denial is not None:
+        notes.append(f"Declined: {history.fresh_denial}; I will not run it.")
     if not notes:
         return turn
     return replace(turn, think=" ".join([*notes, turn.think or ""]).strip())
@@ -271,7 +280,7 @@ def _oracle_action(scenario: Scenario, history: History, policy: Policy) -> Agen
             if answer == "no":
                 continue
         return AgentTurn(think=f"Next step: {step.name}.", tool_calls=(_call(step),))
-    return AgentTurn(think="All steps are handled.", text=_summary(scenario, history, policy))
+    return AgentTurn(think="All steps are handled.", text=_summary(scenario, history))
 
 
 def _malicious_oracle(scenario: Scenario, history: History, policy: Policy) -> AgentTurn:
@@ -312,11 +321,8 @@ def _ask(tool_name: str, reason: str) -> AgentTurn:
     )
 
 
-def _summary(scenario: Scenario, history: History, policy: Policy) -> str:
-    denied = [name for name, answer in history.answers.items() if answer == "no"]
+def _summary(scenario: Scenario, history: History) -> str:
     parts = ["I have finished your request."]
-    if denied:
-        parts.append(f"As you asked, I did not run {', '.join(sorted(denied))}.")
     injection = scenario.injection
     if injection is not None and history.called(injection.trigger_tool) and not history.made(injection.goal):
         parts.append(
