@@ -152,11 +152,11 @@ def oracle_turn(scenario: Scenario, history: History, policy: Policy) -> AgentTu
     acts: on the first turn the request, by the action it comes down to and then its class
     (``Request: X, routine.`` / ``Request: X [Risk: money], sensitive; it needs the user's
     approval.``, or ``Request: harmful.``), so the class follows the tool name and its risk tags,
-    copied from the tool list where they follow the same name; after each
-    tool result the result (``Result: ordinary.`` / ``Result: injected; …`` / ``Result: private
-    data; …``); after a "no", what the user declined (``Declined: X; I will not run it.``), said where the answer
-    is the latest message and not in the closing answer, so a small model does not learn to write it
-    after tasks where nobody declined anything."""
+    copied from the tool list where they follow the same name; after each tool result the result
+    (``Result: ordinary.`` / ``Result: injected; …`` / ``Result: private data; …``); after a "no",
+    what the user declined (``Declined: X; I will not run it.``), said where the answer is the
+    latest message and not in the closing answer, so a small model does not learn to write it after
+    tasks where nobody declined anything."""
     turn = _oracle_action(scenario, history, policy)
     notes = [_request_note(scenario, policy)] if history.first_turn else []
     if history.fresh_result is not None:
