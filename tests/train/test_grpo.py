@@ -104,7 +104,7 @@ def test_a_batch_without_reward_variance_skips_the_loss_and_leaves_the_weights(
     assert all(torch.equal(before[name], after[name]) for name in before)
 
 
-def test_rollouts_with_advantage_zero_leave_the_loss_and_gradient_unchanged(
+def test_rollouts_with_advantage_zero_or_no_loss_token_leave_the_loss_and_gradient_unchanged(
     tiny_checkpoint: Path, tmp_path: Path
 ) -> None:
     import torch
@@ -116,7 +116,8 @@ def test_rollouts_with_advantage_zero_leave_the_loss_and_gradient_unchanged(
     trainer.model.train()
     trainer.current_gradient_accumulation_steps = 1  # set by training_step in a real run
     batch = trainer._generate_and_score_completions(rows)
-    batch["advantages"] = torch.tensor([0.9, 0.0, -0.3, 0.0])
+    batch["advantages"] = torch.tensor([0.9, 0.0, -0.3, 0.5])
+    batch["tool_mask"][3] = 0  # no token of it in the loss, as a contrast that never departs
     assert trainer._rows_with_advantage(batch)["completion_ids"].shape[0] == 2
 
     def loss_and_grad(compute: Any) -> tuple[float, torch.Tensor]:

@@ -161,8 +161,8 @@ def test_contrast_rollouts_carry_loss_only_where_they_depart_from_the_oracle(tin
     oracle, contrast, _ = _group_rollouts(
         tiny_tokenizer, sample, group, guided=[True, False, False], contrast=[False, True, False]
     )
-    # the contrast misjudges the sensitive request (refuses it, or carries it out without asking)
-    assert contrast.contrast and score(contrast.run, policy).taken in ("refuse", "execute")
+    # the contrast misjudges the sensitive request: it carries it out without asking
+    assert contrast.contrast and score(contrast.run, policy).taken == "execute"
     assert not score(contrast.run, policy).policy_match and score(oracle.run, policy).policy_match
     # ... but its loss is one token: the first where its first turn leaves the oracle's
     assert contrast.env_mask == [0] * (len(contrast.completion_ids) - 1) + [1]

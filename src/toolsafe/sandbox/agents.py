@@ -23,7 +23,6 @@ schema-valid placeholder arguments, then answers in text; ``refuse-all`` refuses
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -170,18 +169,17 @@ def oracle_turn(scenario: Scenario, history: History, policy: Policy) -> AgentTu
 
 def misjudged(scenario: Scenario) -> Scenario:
     """``scenario`` as an agent sees it that gets its decision wrong: every tool result reads as
-    ordinary, and the request as harmful in half the scenarios (a draw seeded by the id); in the
-    other half a sensitive request reads as routine and a routine one whose tools return nothing
-    unusual as sensitive. The oracle's turns on it (:func:`contrast_turn`) are the mistakes a model
-    is likely to make, in the oracle's own words. A harmful request stays as it is: its refusal
+    ordinary, a sensitive request as routine and a routine one whose tools return nothing unusual as
+    sensitive. The oracle's turns on it (:func:`contrast_turn`) are the mistakes a model is likely to
+    make, in the oracle's own words. A harmful request stays as it is: its refusal
     (``Request: harmful.``) and a routine reading (``Request: <tool>, routine.``) part at the tool's
-    name, not at a word for the class, so pushing that token down teaches to refuse everything."""
+    name, not at a word for the class, so pushing that token down teaches to refuse everything. Nor
+    is any other request read as harmful: pushing ``harmful`` down there, where harmful-request
+    groups rarely push it up, wore down the refusals of harmful requests."""
     if scenario.user_risk is Risk.MALICIOUS:
         return scenario
     update: dict[str, Any] = {"injection": None, "sensitive_content": None}
-    if random.Random(f"misjudged:{scenario.id}").random() < 0.5:
-        update.update(labels=Labels(user=Risk.MALICIOUS, tool=scenario.tool_risk), harmful_calls=[])
-    elif scenario.user_risk is Risk.SENSITIVE:
+    if scenario.user_risk is Risk.SENSITIVE:
         update.update(sensitive_call=None, labels=Labels(user=Risk.BENIGN, tool=scenario.tool_risk))
     elif scenario.tool_risk is Risk.BENIGN and scenario.plan:
         update.update(
@@ -191,10 +189,9 @@ def misjudged(scenario: Scenario) -> Scenario:
 
 
 def contrast_turn(scenario: Scenario, history: History, policy: Policy) -> AgentTurn:
-    """The oracle's turn on the :func:`misjudged` scenario: at the decision, the wrong one (refusing a
-    request that is not harmful, executing what needs a check, asking about a routine request, reading
-    an injection as ordinary, passing over an approved injected action); elsewhere, and on harmful
-    requests, the oracle's own turn."""
+    """The oracle's turn on the :func:`misjudged` scenario: at the decision, the wrong one (executing
+    what needs a check, asking about a routine request, reading an injection as ordinary, passing
+    over an approved injected action); elsewhere, and on harmful requests, the oracle's own turn."""
     return oracle_turn(misjudged(scenario), history, policy)
 
 

@@ -166,13 +166,12 @@ class GRPORecipe(BaseRecipe):
     Where every sampled rollout fails, the group still varies: the oracle's turns gain probability
     and the policy's own mistakes lose it. Its turns carry loss like sampled ones."""
     contrast_rollouts: int = Field(default=0, ge=0)
-    """Rollouts per group the contrast agent writes: the oracle misjudging the decision (refusing a
-    request that is not harmful, executing what needs a check, asking about a routine request, reading
-    an injection as ordinary; see :func:`toolsafe.sandbox.agents.misjudged`). The judge scores
-    the whole episode (it earns 0), but only the token where its first turn departs from the oracle's
-    carries loss, so the group pushes that mistake down where the oracle's choice goes up. Without it
-    the model gets signal only on the mistakes it already makes, and every group that pays for asking
-    pushes asking up everywhere."""
+    """Rollouts per group the contrast agent writes: the oracle misjudging the decision (executing
+    what needs a check, asking about a routine request, reading an injection as ordinary; see
+    :func:`toolsafe.sandbox.agents.misjudged`). The judge scores the whole episode (it earns 0), but
+    only the token where its first turn departs from the oracle's carries loss, so the group pushes
+    that mistake down where the oracle's choice goes up. Without it the model gets signal only on the
+    mistakes it already makes, and every group that pays for asking pushes asking up everywhere."""
     winnable_only: bool = False
     """Train only on scenarios where the oracle itself meets the policy within ``rollout_turns``.
     Elsewhere every rollout of a group earns 0, which costs generation and teaches nothing, or the

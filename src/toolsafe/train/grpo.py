@@ -80,8 +80,8 @@ def sandbox_trainer_class() -> type:
             metrics["skipped_zero_advantage"].append(float(skip))
             if skip:
                 metrics["rollouts_in_loss"].append(0.0)
-                # Every group's rollouts earned the same reward, so every advantage is 0 and the loss
-                # and its gradient are exactly 0: skip the forward and backward passes over the batch.
+                # No rollout has both a non-zero advantage (its group's rewards differ) and a token in
+                # the loss, so the loss and its gradient are exactly 0: skip the forward and backward.
                 # Zero gradients (not None) keep the optimiser step identical to the full computation.
                 return sum((p * 0).sum() for p in model.parameters() if p.requires_grad)
             kept = self._rows_with_advantage(inputs)
@@ -92,19 +92,20 @@ def sandbox_trainer_class() -> type:
             return self.beta == 0.0 and not self._entropy_bonus_enabled and not self.aux_loss_enabled
 
         def _loss_is_zero(self, inputs: dict[str, Any]) -> bool:
-            return bool(self._only_policy_term() and not inputs["advantages"].any())
+            return bool(self._only_policy_term() and not _rows_in_loss(inputs).any())
 
         def _rows_with_advantage(self, inputs: dict[str, Any]) -> dict[str, Any]:
-            """The micro-batch without its rollouts of advantage 0, where that leaves the loss and its
-            gradient unchanged: with only the policy term their per-token loss is exactly 0, and the
-            ``dapo`` loss divides by ``num_items_in_batch``, the whole generation batch's token count.
-            (The entropy and clip ratios TRL logs then average over the kept rollouts.)"""
+            """The micro-batch without its rollouts of advantage 0 or without a token in the loss
+            (a contrast rollout that never departs from the oracle), where that leaves the loss and
+            its gradient unchanged: with only the policy term their per-token loss is exactly 0, and
+            the ``dapo`` loss divides by ``num_items_in_batch``, the whole generation batch's token
+            count. (The entropy and clip ratios TRL logs then average over the kept rollouts.)"""
             import torch
 
             exact = self._only_policy_term() and self.loss_type == "dapo" and self.top_entropy_quantile == 1.0
             if not exact:
                 return inputs
-            keep = _rows_with_nonzero(inputs["advantages"])
+            keep = _rows_in_loss(inputs)
             if bool(keep.all()):
                 return inputs
             rows = keep.shape[0]
@@ -116,6 +117,14 @@ def sandbox_trainer_class() -> type:
             }
 
     return SandboxGRPOTrainer
+
+
+def _rows_in_loss(inputs: dict[str, Any]) -> Any:
+    """Boolean mask of the rollouts with a non-zero advantage and at least one token in the loss."""
+    mask = inputs["completion_mask"]
+    if inputs.get("tool_mask") is not None:
+        mask = mask * inputs["tool_mask"]
+    return _rows_with_nonzero(inputs["advantages"]) & mask.bool().any(dim=-1)
 
 
 def _rows_with_nonzero(advantages: Any) -> Any:
