@@ -122,9 +122,7 @@ def test_oracle_names_the_request_and_each_result_before_it_acts(
     assert seen["injected"] > 10 and seen["private"] > 10
 
 
-def test_oracle_notes_a_no_where_it_comes_and_closes_alike_either_way(
-    test_split: list[Scenario], oracle_runs: list[Trajectory]
-) -> None:
+def test_oracle_notes_a_no_where_it_comes_and_closes_alike_either_way(oracle_runs: list[Trajectory]) -> None:
     declined = 0
     for trajectory in oracle_runs:
         thoughts = [parse_tagged(turn.raw).turn.think or "" for turn in trajectory.turns]
