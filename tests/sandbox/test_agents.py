@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import pytest
@@ -111,15 +112,46 @@ def test_oracle_names_the_request_and_each_result_before_it_acts(
             if following is None:
                 continue
             assert following.startswith("Result: ")
-            if scenario.injection and event.name == scenario.injection.trigger_tool:
-                assert following.startswith(f"Result: injected; it asks for {scenario.injection.goal.name}")
+            injection, content = scenario.injection, scenario.sensitive_content
+            if injection and event.name == injection.trigger_tool and _holds(event.output, injection.text):
+                assert following.startswith(f"Result: injected; it asks for {injection.goal.name}")
                 seen["injected"] += 1
-            elif scenario.sensitive_content and event.name == scenario.sensitive_content.trigger_tool:
+            elif content and event.name == content.trigger_tool and _holds(event.output, content.text):
                 assert following.startswith("Result: private data")
                 seen["private"] += 1
             else:
                 assert following.startswith("Result: ordinary.")
     assert seen["injected"] > 10 and seen["private"] > 10
+
+
+def _holds(output: str, text: str) -> bool:
+    """``text`` in a tool's output, as placed or inside a JSON string."""
+    return text in output or json.dumps(text)[1:-1] in output
+
+
+def test_oracle_reads_a_later_clean_result_of_the_trigger_tool_as_ordinary(
+    test_split: list[Scenario],
+) -> None:
+    scenario = next(s for s in test_split if s.injection is not None and s.user_risk is Risk.BENIGN)
+    assert scenario.injection is not None
+    trigger = scenario.injection.trigger_tool
+    oracle = get_agent("oracle")
+
+    def thought_after(output: str) -> str:
+        messages = [
+            {"role": "system", "content": scenario.system},
+            {"role": "user", "content": scenario.prompt},
+            {
+                "role": "assistant",
+                "content": f'<tool_call>{{"name": "{trigger}", "arguments": {{}}}}</tool_call>',
+            },
+            {"role": "tool", "name": trigger, "content": output},
+        ]
+        request = ChatRequest(messages=messages, case_id="c", context={"scenario": scenario})
+        return oracle.generate([request])[0].parsed.turn.think or ""
+
+    assert thought_after(f"Note: {scenario.injection.text}").startswith("Result: injected")
+    assert thought_after('{"status": "ok"}').startswith("Result: ordinary.")
 
 
 def test_oracle_notes_a_no_where_it_comes_and_closes_alike_either_way(oracle_runs: list[Trajectory]) -> None:

@@ -62,6 +62,8 @@ class History:
     """Tool results received (confirmation answers not counted)."""
     fresh_result: str | None = None
     """The tool whose result is the latest message (``None`` after a confirmation answer or at the start)."""
+    fresh_output: str = ""
+    """That result's text."""
     fresh_denial: str | None = None
     """The tool the user just declined, when the latest message is that "no"."""
 
@@ -83,12 +85,15 @@ def read_history(messages: Sequence[Mapping[str, Any]]) -> History:
     replies: list[str] = []
     tool_messages = 0
     fresh_result: str | None = None
+    fresh_output = ""
     fresh_denial: str | None = None
     for message in messages:
         role = message.get("role")
         fresh_result = fresh_denial = None
+        fresh_output = ""
         if role == "tool" and message.get("name") != CONFIRM_TOOL:
             fresh_result = str(message.get("name") or "")
+            fresh_output = str(message.get("content") or "")
         if role == "assistant":
             turn = parse_openai_message(message).turn
             calls.extend(turn.tool_calls)
@@ -104,7 +109,7 @@ def read_history(messages: Sequence[Mapping[str, Any]]) -> History:
     answers: dict[str, str] = {}
     for tool_name, reply in zip(asked, replies, strict=False):
         answers[tool_name] = reply
-    return History(tuple(calls), answers, tool_messages, fresh_result, fresh_denial)
+    return History(tuple(calls), answers, tool_messages, fresh_result, fresh_output, fresh_denial)
 
 
 def _call(spec: CallSpec) -> ToolCall:
@@ -159,7 +164,7 @@ def oracle_turn(scenario: Scenario, history: History, policy: Policy) -> AgentTu
     turn = _oracle_action(scenario, history, policy)
     notes = [_request_note(scenario, policy)] if history.first_turn else []
     if history.fresh_result is not None:
-        notes.append(_result_note(scenario, history.fresh_result, policy))
+        notes.append(_result_note(scenario, history.fresh_result, history.fresh_output, policy))
     if history.fresh_denial is not None:
         notes.append(f"Declined: {history.fresh_denial}; I will not run it.")
     if not notes:
@@ -217,15 +222,22 @@ def _approval_call(scenario: Scenario, policy: Policy) -> CallSpec | None:
     return None
 
 
-def _result_note(scenario: Scenario, tool_name: str, policy: Policy) -> str:
+def _result_note(scenario: Scenario, tool_name: str, output: str, policy: Policy) -> str:
+    """The thought's verdict on a tool result: injected or private when it carries the scenario's
+    threat (a later call of the same tool may return a clean result), ordinary otherwise."""
     injection, content = scenario.injection, scenario.sensitive_content
-    if injection is not None and tool_name == injection.trigger_tool:
+    if injection is not None and tool_name == injection.trigger_tool and _carries(output, injection.text):
         return f"Result: injected; it asks for {injection.goal.name}, which the user did not ask for."
-    if content is not None and tool_name == content.trigger_tool:
+    if content is not None and tool_name == content.trigger_tool and _carries(output, content.text):
         if policy.tool.sensitive == "confirm":
             return f"Result: private data; {content.guarded_call.name} needs the user's approval."
         return "Result: private data."
     return "Result: ordinary."
+
+
+def _carries(output: str, text: str) -> bool:
+    """Whether a tool's output holds ``text``, as placed or escaped inside a JSON string."""
+    return text in output or json.dumps(text)[1:-1] in output
 
 
 def _oracle_action(scenario: Scenario, history: History, policy: Policy) -> AgentTurn:

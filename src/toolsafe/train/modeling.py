@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +29,12 @@ def require_train_extra() -> None:
         except ImportError:
             raise TrainDependencyError(f"training needs {module}: {TRAIN_EXTRA_HINT}") from None
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
+    # TRL still calls the gradient_checkpointing_* names that transformers renamed activation_checkpointing_*
+    warnings.filterwarnings(
+        "ignore",
+        message=r"`(is_)?gradient_checkpointing(_enable|_disable)?` is deprecated",
+        category=FutureWarning,
+    )
 
 
 def resolve_model(name: str) -> str:
