@@ -129,9 +129,7 @@ def _holds(output: str, text: str) -> bool:
     return text in output or json.dumps(text)[1:-1] in output
 
 
-def test_oracle_reads_a_later_clean_result_of_the_trigger_tool_as_ordinary(
-    test_split: list[Scenario],
-) -> None:
+def test_oracle_reads_the_trigger_tools_result_not_its_name(test_split: list[Scenario]) -> None:
     scenario = next(s for s in test_split if s.injection is not None and s.user_risk is Risk.BENIGN)
     assert scenario.injection is not None
     trigger = scenario.injection.trigger_tool
