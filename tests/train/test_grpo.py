@@ -124,7 +124,7 @@ def test_rollouts_with_advantage_zero_or_no_loss_token_leave_the_loss_and_gradie
         trainer.model.zero_grad()
         loss = compute(trainer.model, dict(batch))
         loss.backward()
-        return float(loss), trainer.model.get_output_embeddings().weight.grad.clone()
+        return float(loss.detach()), trainer.model.get_output_embeddings().weight.grad.clone()
 
     full_loss, full_grad = loss_and_grad(
         lambda model, inputs: GRPOTrainer.compute_loss(trainer, model, inputs)
