@@ -125,8 +125,20 @@ def test_oracle_names_the_request_and_each_result_before_it_acts(
 
 
 def _holds(output: str, text: str) -> bool:
-    """``text`` in a tool's output, as placed or inside a JSON string."""
-    return text in output or json.dumps(text)[1:-1] in output
+    """``text`` in a tool's output: in the raw text, or in one of its JSON string values."""
+    try:
+        value = json.loads(output)
+    except json.JSONDecodeError:
+        return text in output
+    return text in output or any(text in string for string in _strings(value))
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    return [s for item in value for s in _strings(item)] if isinstance(value, list) else []
 
 
 def test_oracle_reads_the_trigger_tools_result_not_its_name(test_split: list[Scenario]) -> None:
