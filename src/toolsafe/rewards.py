@@ -204,11 +204,17 @@ def trl_reward_func(kind: RewardKind = "shaped", weights: ShapedWeights | None =
     """
 
     def toolsafe_reward(
-        prompts: list[Any], completions: list[Any], outcomes: list[Outcome] | None = None, **kwargs: Any
+        prompts: list[Any],
+        completions: list[Any],
+        outcomes: list[Outcome] | None = None,
+        acts_as_oracle: list[bool] | None = None,
+        **kwargs: Any,
     ) -> list[float | None]:
         if outcomes is None:
             raise ValueError("the rollout must pass 'outcomes' (one Outcome per completion) to the reward")
         breakdowns = [reward(o, kind, weights) for o in outcomes]
+        if acts_as_oracle is not None:
+            breakdowns = [gate_on_action(b, acts) for b, acts in zip(breakdowns, acts_as_oracle, strict=True)]
         log_metric = kwargs.get("log_metric")
         if log_metric is not None:
             for term, mean in mean_terms(breakdowns).items():
@@ -217,6 +223,13 @@ def trl_reward_func(kind: RewardKind = "shaped", weights: ShapedWeights | None =
 
     toolsafe_reward.__name__ = f"toolsafe_{kind}"
     return toolsafe_reward
+
+
+def gate_on_action(breakdown: RewardBreakdown, acts_as_oracle: bool) -> RewardBreakdown:
+    """A one-turn rollout's reward: 0 unless its turn acts as the oracle does there (the oracle's
+    completion would make up for a check put off, a delay the policy cannot be trusted to repair)."""
+    gate = 1.0 if acts_as_oracle else 0.0
+    return RewardBreakdown(breakdown.total * gate, {**breakdown.terms, "acts_as_oracle": gate})
 
 
 def verl_compute_score(

@@ -60,6 +60,11 @@ def _write(tmp_path: Path, text: str) -> Path:
             "output_dir: out\ndevice: auto\ncontrast_rollouts: 1\nvllm: {enabled: true}\n",
             "scripted turns have no vLLM",
         ),
+        (
+            "output_dir: out\ndevice: auto\npolicy_roll_in: 2\nvllm: {enabled: true}\n",
+            "policy_roll_in: not with vLLM",
+        ),
+        ("output_dir: out\noracle_prefix: everywhere\n", "oracle_prefix"),
         ("kind: sft\noutput_dir: out\n", "kind"),
         ("- a list\n", "mapping"),
         ("output_dir: [unclosed\n", "not valid YAML"),

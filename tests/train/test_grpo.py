@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 import yaml
 
 from toolsafe.train.config import GRPORecipe, parse_recipe
@@ -136,27 +137,38 @@ def test_rollouts_with_advantage_zero_or_no_loss_token_leave_the_loss_and_gradie
     assert trainer._metrics["train"]["rollouts_in_loss"][-1] == 2.0
 
 
+def _scored_batch(checkpoint: Path, out: Path, rows: list[int], **fields: Any) -> tuple[Any, dict[str, Any]]:
+    """A trainer with one oracle and one contrast rollout per group, and one generated, scored batch of
+    the dataset rows at ``rows`` (each a group's worth of times)."""
+    recipe = parse_recipe(
+        _recipe(
+            checkpoint,
+            out,
+            **{
+                "max_steps": 1,
+                "guided_rollouts": 1,
+                "contrast_rollouts": 1,
+                "reward": "policy",
+                "max_completion_length": 1024,
+                "max_turn_tokens": 160,
+                "data": {"n": 4, "seed": 2, "max_turns": 6, "yes_probability": 1.0},
+                **fields,
+            },
+        ),
+        GRPORecipe,
+    )
+    trainer = build_grpo_trainer(recipe, log=lambda _: None)
+    batch_rows = [dict(trainer.train_dataset[i]) for i in rows]  # one dict each: TRL writes into them
+    trainer.model.train()
+    trainer.current_gradient_accumulation_steps = 1
+    return trainer, trainer._generate_and_score_completions(batch_rows)
+
+
 def test_contrast_rollouts_earn_nothing_and_put_one_token_in_the_loss(
     tiny_checkpoint: Path, tmp_path: Path
 ) -> None:
-    fields = {
-        "max_steps": 1,
-        "batch_size": 3,
-        "num_generations": 3,
-        "guided_rollouts": 1,
-        "contrast_rollouts": 1,
-        "oracle_prefix": "decision",
-        "reward": "policy",
-        "max_completion_length": 1024,
-        "max_turn_tokens": 160,
-        "data": {"n": 4, "seed": 2, "max_turns": 6, "yes_probability": 1.0},
-    }
-    recipe = parse_recipe(_recipe(tiny_checkpoint, tmp_path / "contrast", **fields), GRPORecipe)
-    trainer = build_grpo_trainer(recipe, log=lambda _: None)
-    rows = [dict(trainer.train_dataset[0]) for _ in range(3)]  # one dict each: TRL writes into them
-    trainer.model.train()
-    trainer.current_gradient_accumulation_steps = 1
-    batch = trainer._generate_and_score_completions(rows)
+    fields = {"batch_size": 3, "num_generations": 3, "oracle_prefix": "decision"}
+    trainer, batch = _scored_batch(tiny_checkpoint, tmp_path / "contrast", [0, 0, 0], **fields)
     oracle, contrast, _ = batch["tool_mask"] * batch["completion_mask"]
     assert int(contrast.sum()) == 1 and int(oracle.sum()) > 1  # the contrast's departure, the oracle's turns
     (record_oracle, record_contrast, _) = [
@@ -168,6 +180,39 @@ def test_contrast_rollouts_earn_nothing_and_put_one_token_in_the_loss(
     loss = trainer.compute_loss(trainer.model, batch)
     loss.backward()
     assert trainer.model.get_output_embeddings().weight.grad.abs().sum() > 0
+
+
+def test_one_turn_rollouts_train_with_shared_prompts_and_the_contrast_outside_the_baseline(
+    tiny_checkpoint: Path, tmp_path: Path
+) -> None:
+    fields = {
+        "batch_size": 8,
+        "num_generations": 4,
+        "contrast_baseline": "others",
+        "oracle_prefix": "any",
+        "rollout_turns": 1,
+        "oracle_completion_turns": 5,
+        "shared_prompt_forward": True,
+        "gradient_checkpointing": True,
+    }
+    trainer, batch = _scored_batch(tiny_checkpoint, tmp_path / "one", [0] * 4 + [1] * 4, **fields)
+    records = [json.loads(line) for line in (tmp_path / "one" / "rollouts.jsonl").read_text().splitlines()]
+    assert [r["policy_turns"] for r in records] == [1] * 8
+    oracle = [r for r in records if r["guided"]]
+    assert all(r["policy_match"] and r["acts_as_oracle"] for r in oracle)  # the oracle wins its groups
+    # the random model's turns act otherwise than the oracle: only the oracle's rollouts gain
+    advantages = batch["advantages"].view(2, 4)
+    assert bool((advantages[:, 0] > 0).all()) and bool((advantages[:, 1] <= 0).all())
+    shared = trainer.compute_loss(trainer.model, batch)
+    shared.backward()
+    shared_grad = trainer.model.get_output_embeddings().weight.grad.clone()
+    trainer.model.zero_grad()
+    trainer.shared_prompt = False
+    full = trainer.compute_loss(trainer.model, batch)
+    full.backward()
+    assert torch.isclose(shared, full, atol=1e-5)
+    assert torch.allclose(shared_grad, trainer.model.get_output_embeddings().weight.grad, atol=1e-5)
+    assert shared_grad.abs().sum() > 0
 
 
 def test_environment_tokens_carry_no_loss(
@@ -235,3 +280,26 @@ def test_killed_run_resumes_from_its_last_checkpoint(tiny_checkpoint: Path, tmp_
     steps = [entry["step"] for entry in _state(run)["log_history"] if "reward" in entry]
     assert steps == [1, 2, 3, 4, 5, 6]
     assert _rollouts_per_step(run) == {step: 4 for step in steps}  # none lost, none twice
+
+
+def test_contrast_advantages_take_the_baseline_from_the_other_rollouts() -> None:
+    import torch
+
+    from toolsafe.train.grpo import contrast_advantages
+
+    contrast = (False, True, False, False)  # oracle, contrast, two samples
+    rewards = torch.tensor([1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0])
+    advantages = contrast_advantages(rewards, contrast, scale=True).view(3, 4)
+    # every other rollout wins: only the contrast's mistake is pushed down, nothing else moves
+    assert advantages[0].tolist() == [0.0, -1.0, 0.0, 0.0]
+    # the others differ: they are scaled among themselves and the contrast sits below their mean
+    others = torch.tensor([1.0, 1.0, 0.0])
+    expected = (others - others.mean()) / (others.std() + 1e-4)
+    assert torch.allclose(advantages[1, [0, 2, 3]], expected)
+    assert advantages[1, 1] < 0 and torch.isclose(
+        advantages[1, [0, 2, 3]].sum(), torch.tensor(0.0), atol=1e-5
+    )
+    # a contrast that wins is not pushed up
+    assert advantages[2].tolist() == [0.0, 0.0, 0.0, 0.0]
+    unscaled = contrast_advantages(rewards, contrast, scale=False).view(3, 4)
+    assert torch.allclose(unscaled[1], torch.tensor([1 / 3, -2 / 3, 1 / 3, -2 / 3]))

@@ -13,7 +13,7 @@ from toolsafe.sandbox.scenario import Scenario
 from toolsafe.taxonomy import Risk
 from toolsafe.train.config import GRPORecipe
 from toolsafe.train.data import balanced_by_decision, grpo_rows, oracle_prefixes, run_agent, scripted_agent
-from toolsafe.train.episodes import EpisodeSettings, decision_turn, scenario_rows, score
+from toolsafe.train.episodes import EpisodeSettings, answer_turn, decision_turn, scenario_rows, score
 from toolsafe.train.rollout import RolloutLimits, run_rollouts
 
 SETTINGS = EpisodeSettings(yes_probability=1.0, max_turns=6)
@@ -72,12 +72,25 @@ def test_answer_prefixes_start_half_the_checks_after_the_users_answer() -> None:
     assert len(answers) >= 5 and checks_at_decision >= 5, "checks start at the decision or after it"
 
 
+def test_any_prefixes_reach_the_turns_after_the_decision_and_its_answer() -> None:
+    settings = EpisodeSettings(yes_probability=0.5, max_turns=6)
+    pairs = list(scenario_rows(list(generate("train", 60, seed=4)), 0))
+    runs = run_agent(scripted_agent("oracle"), [s for s, _ in pairs], 0, settings, POLICY)
+    anywhere = oracle_prefixes(pairs, settings, POLICY, mode="any")
+    assert all(0 <= prefix < run.turns for prefix, run in zip(anywhere, runs, strict=True))
+    past_answer = [
+        prefix > answer_turn(run) for prefix, run in zip(anywhere, runs, strict=True) if answer_turn(run) > 0
+    ]
+    assert sum(past_answer) >= 5  # mid-task states after the user's answer, which ``answer`` never starts at
+    assert anywhere == oracle_prefixes(pairs, settings, POLICY, mode="any")  # seeded
+
+
 def test_a_prefix_leaves_the_policy_a_turn_when_the_oracle_runs_out_of_turns() -> None:
     short = EpisodeSettings(yes_probability=1.0, max_turns=2)
     pairs = list(scenario_rows(list(generate("train", 14, seed=2)), seed=0))
     runs = run_agent(scripted_agent("oracle"), [s for s, _ in pairs], 0, short, POLICY)
     assert any(decision_turn(run) >= short.max_turns for run in runs)  # no decision within 2 turns
-    for mode in ("decision", "answer", "uniform"):
+    for mode in ("decision", "answer", "uniform", "any"):
         for prefix, run in zip(oracle_prefixes(pairs, short, POLICY, mode=mode), runs, strict=True):
             assert prefix <= run.turns - 1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -170,3 +171,160 @@ def test_contrast_rollouts_carry_loss_only_where_they_depart_from_the_oracle(tin
     assert oracle.run.chat[oracle.prompt_messages]["content"].startswith(shared)
     assert tiny_tokenizer.decode(contrast.completion_ids).startswith("<think>Request: ")
     assert contrast.completion_ids[-1] != oracle.completion_ids[len(contrast.completion_ids) - 1]
+
+
+ONE_TURN = RolloutLimits(max_completion_length=4096, max_turn_tokens=512, max_turns=1, oracle_turns=5)
+
+
+def test_one_turn_rollouts_keep_the_policys_turn_and_let_the_oracle_finish_for_the_judge(
+    tiny_tokenizer: Any,
+) -> None:
+    from toolsafe.policy import default_policy
+    from toolsafe.rewards import trl_reward_func
+    from toolsafe.taxonomy import Risk
+    from toolsafe.train.data import run_agent, scripted_agent
+    from toolsafe.train.episodes import score
+
+    policy = default_policy()
+    settings = EpisodeSettings(yes_probability=1.0, max_turns=6)
+    scenario = next(s for s in generate("train", 40, seed=6) if s.user_risk is Risk.SENSITIVE)
+    (oracle,) = run_agent(scripted_agent("oracle"), [scenario], 0, settings, policy)
+    first_check = next(m["content"] for m in oracle.chat if m["role"] == "assistant")
+    assert "<tool_check>" in first_check  # the oracle asks before it starts a sensitive request
+    eos_id = tiny_tokenizer.convert_tokens_to_ids(tiny_tokenizer.eos_token)
+
+    def encoded(text: str) -> list[int]:
+        return [*tiny_tokenizer(text, add_special_tokens=False)["input_ids"], eos_id]
+
+    # the first sampled rollout asks as the oracle does (its thought reworded), the second closes
+    asks = encoded(first_check.replace("<think>", "<think>Checking first. ", 1))
+    closes = encoded("<think>Done.</think>All done.")
+
+    def sample(contexts: list[list[int]], max_new_tokens: int) -> tuple[list[list[int]], None]:
+        assert len(contexts) == 2
+        return [asks, closes], None
+
+    eos = frozenset({eos_id})
+    group = [(scenario, 0)] * 3
+    rollouts = run_rollouts(
+        tiny_tokenizer, sample, group, settings, ONE_TURN, eos, policy=policy, guided=[True, False, False]
+    )
+    guided, asking, closing = rollouts
+    for rollout in rollouts:  # one policy turn in the completion, nothing of the environment after it
+        assert rollout.policy_turns == 1 and set(rollout.env_mask) == {1}
+        assert rollout.completion_ids[-1] == eos_id
+    assert tiny_tokenizer.decode(asking.completion_ids[:-1]) == first_check.replace(
+        "<think>", "<think>Checking first. ", 1
+    )
+    # the oracle carried the asking rollouts to the end: the judge sees a whole, compliant episode
+    outcomes = [score(r.run, policy) for r in rollouts]
+    assert guided.run.turns > 1 and asking.run.turns > 1 and closing.run.turns == 1
+    assert [o.policy_match for o in outcomes] == [True, True, False]
+    assert [r.acts_as_oracle for r in rollouts] == [True, True, False]
+    reward = trl_reward_func("policy")
+    acts = [r.acts_as_oracle for r in rollouts]
+    assert reward([], [], outcomes=outcomes, acts_as_oracle=acts) == [1.0, 1.0, 0.0]
+
+
+def test_one_turn_rewards_pay_no_delay_the_oracles_completion_makes_up_for(tiny_tokenizer: Any) -> None:
+    from toolsafe.policy import default_policy
+    from toolsafe.rewards import trl_reward_func
+    from toolsafe.sandbox.generate import tools
+    from toolsafe.taxonomy import Risk
+    from toolsafe.train.episodes import score
+
+    policy = default_policy()
+    settings = EpisodeSettings(yes_probability=1.0, max_turns=6)
+    scenario = next(
+        s
+        for s in generate("train", 40, seed=6)
+        if s.user_risk is Risk.SENSITIVE and any(not tools()[c.name].tags for c in s.plan)
+    )
+    eos_id = tiny_tokenizer.convert_tokens_to_ids(tiny_tokenizer.eos_token)
+    untagged = [c for c in scenario.plan if not tools()[c.name].tags]  # a read-only step of the task
+    call = (
+        "<tool_call>"
+        + json.dumps({"name": untagged[0].name, "arguments": untagged[0].arguments})
+        + "</tool_call>"
+    )
+    ids = [
+        *tiny_tokenizer("<think>Reading first.</think>" + call, add_special_tokens=False)["input_ids"],
+        eos_id,
+    ]
+
+    def sample(contexts: list[list[int]], max_new_tokens: int) -> tuple[list[list[int]], None]:
+        return [list(ids) for _ in contexts], None
+
+    (rollout,) = run_rollouts(
+        tiny_tokenizer, sample, [(scenario, 0)], settings, ONE_TURN, frozenset({eos_id}), policy=policy
+    )
+    outcome = score(rollout.run, policy)
+    # the oracle asks on its next turn, before the sensitive call, so the episode still meets the policy
+    assert outcome.policy_match
+    # but the oracle asks on the first turn, so the rollout's own turn put the check off: no reward
+    assert not rollout.acts_as_oracle
+    assert trl_reward_func("policy")([], [], outcomes=[outcome], acts_as_oracle=[False]) == [0.0]
+
+
+def test_one_turn_contrast_carries_loss_only_where_it_acts_otherwise_than_the_oracle(
+    tiny_tokenizer: Any,
+) -> None:
+    from toolsafe.policy import default_policy
+    from toolsafe.train.data import oracle_prefixes
+    from toolsafe.train.episodes import action_kind
+
+    policy = default_policy()
+    settings = EpisodeSettings(yes_probability=0.5, max_turns=6)
+    pairs = list(scenario_rows(generate("train", 40, seed=6), seed=1))
+    prefixes = oracle_prefixes(pairs, settings, policy, mode="answer")
+    eos_id = tiny_tokenizer.convert_tokens_to_ids(tiny_tokenizer.eos_token)
+
+    def sample(contexts: list[list[int]], max_new_tokens: int) -> tuple[list[list[int]], None]:
+        return [[eos_id] for _ in contexts], None
+
+    flags = [True] * len(pairs)
+    contrast = run_rollouts(
+        tiny_tokenizer, sample, pairs, settings, ONE_TURN, frozenset({eos_id}),
+        prefixes=prefixes, policy=policy, contrast=flags,
+    )  # fmt: skip
+    oracle = run_rollouts(
+        tiny_tokenizer, sample, pairs, settings, ONE_TURN, frozenset({eos_id}),
+        prefixes=prefixes, policy=policy, guided=flags,
+    )  # fmt: skip
+    same_action = departing = 0
+    for mistaken, right in zip(contrast, oracle, strict=True):
+        written = mistaken.run.chat[mistaken.prompt_messages]["content"]
+        target = right.run.chat[right.prompt_messages]["content"]
+        if action_kind(written) == action_kind(target):
+            same_action += written != target
+            assert mistaken.departure is None and set(mistaken.env_mask) == {0}
+        else:
+            departing += 1
+            assert mistaken.departure is not None and sum(mistaken.env_mask) == 1
+            assert not mistaken.acts_as_oracle
+    assert same_action and departing  # both kinds occur in these scenarios
+
+
+def test_a_policy_roll_in_opens_each_group_from_one_state_the_policy_reached(
+    tiny_tokenizer: Any, scripted_policy: Any
+) -> None:
+    settings = EpisodeSettings(yes_probability=1.0, max_turns=6)
+    scenarios = [s for s in generate("train", 30, seed=3) if len(s.plan) >= 2][:6]
+    rows = [row for row in scenario_rows(scenarios, seed=0) for _ in range(3)]
+    policy = scripted_policy(tiny_tokenizer, rows, settings)
+    eos = frozenset({tiny_tokenizer.convert_tokens_to_ids(tiny_tokenizer.eos_token)})
+    limits = RolloutLimits(max_completion_length=4096, max_turn_tokens=512, max_turns=1, roll_in=3)
+    rollouts = run_rollouts(tiny_tokenizer, policy, rows, settings, limits, eos)
+    rolled_in = []
+    for start in range(0, len(rollouts), 3):
+        group = rollouts[start : start + 3]
+        assert len({tuple(r.prompt_ids) for r in group}) == 1  # one state per group
+        first = group[0]
+        written = [m["content"] for m in first.run.chat[: first.prompt_messages] if m["role"] == "assistant"]
+        texts = scripted_policy.turn_texts(first.run.scenario)
+        assert written == texts[: len(written)] and len(written) <= 3  # the policy's own turns, in order
+        assert scripted_policy.final not in written  # a turn that would end the episode is not rolled in
+        for rollout in group:  # the group's own turn is the policy's next one, and it carries the loss
+            assert tiny_tokenizer.decode(_spans(rollout, 1)[0][:-1]) == texts[len(written)]
+        rolled_in.append(len(written))
+    assert max(rolled_in) >= 1 and min(rolled_in) < 3  # the seeded draw rolls some groups in, not all alike

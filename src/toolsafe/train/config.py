@@ -117,7 +117,7 @@ class SFTRecipe(BaseRecipe):
     """Batch conversations of similar length together (less padding: ~20% less compute at batch 4)."""
 
 
-OraclePrefix = Literal["off", "uniform", "decision", "answer"]
+OraclePrefix = Literal["off", "uniform", "decision", "answer", "any"]
 
 
 class GRPORecipe(BaseRecipe):
@@ -154,13 +154,32 @@ class GRPORecipe(BaseRecipe):
     ``decision``: exactly up to it, so every rollout starts where the policy is decided;
     ``answer``: as ``decision``, but where that decision is a check, half the scenarios (a seeded
     draw) start just after the user's answer, where the approved action (or, after a "no", the
-    closing answer) is due, so groups also differ on the follow-through. ``true`` means ``uniform``."""
+    closing answer) is due, so groups also differ on the follow-through; ``any``: a seeded random
+    turn of the oracle's whole episode, for one-turn rollouts (``rollout_turns: 1``) that train every
+    state, the follow-through several turns after an answer included. ``true`` means ``uniform``."""
     rollout_turns: int | None = Field(default=None, ge=1)
     """Most turns the policy writes per rollout after the prefix (default ``data.max_turns``). Fewer
     turns cost less, but the judge sees only those: with ``oracle_prefix: decision``, the oracle
     itself meets the policy on 86% of train scenarios at 4 turns, 94% at 5 and 100% at 6 (a
     sensitive request is confirmed on its first turn; a threat in a tool result can come several
     turns later). ``--dry-run`` prints the oracle's score for a recipe."""
+    oracle_completion_turns: int = Field(default=0, ge=0)
+    """After the policy's ``rollout_turns``, the oracle writes up to this many more turns before the
+    judge scores the episode (roll-in with the policy, roll-out with the expert, as in AggreVaTe and
+    LOLS). Its turns are not trained. With ``rollout_turns: 1`` each rollout is one sampled turn whose
+    reward is what a correct agent makes of the episode from there: the decision itself gets the
+    credit, a rollout costs one turn of generation, and a step holds many more groups."""
+    policy_roll_in: int = Field(default=0, ge=0)
+    """Before a group's rollouts, the policy samples up to this many turns from the row's start (a
+    seeded draw of 0 to N per scenario), once per group; every rollout of the group starts from that
+    state, its turns in the prompt (no loss). With ``oracle_prefix`` and one-turn rollouts this
+    trains the decisions where the policy's own episodes go wrong (a result read several turns
+    after an answer, an approved action left out) rather than only where the oracle's do."""
+    shared_prompt_forward: bool = False
+    """In the loss's forward and backward pass, run each group's prompt once and only the completions
+    per rollout (exact: same log-probabilities and gradients). Most of a one-turn rollout is its
+    prompt, so this cuts the pass several times over; activation checkpointing is off for it, so
+    memory grows with a group's completion tokens: meant for ``rollout_turns: 1``."""
     guided_rollouts: int = Field(default=0, ge=0)
     """Rollouts per group the oracle writes instead of the policy (off-policy guidance, as in LUFFY).
     Where every sampled rollout fails, the group still varies: the oracle's turns gain probability
@@ -172,6 +191,12 @@ class GRPORecipe(BaseRecipe):
     only the token where its first turn departs from the oracle's carries loss, so the group pushes
     that mistake down where the oracle's choice goes up. Without it the model gets signal only on the
     mistakes it already makes, and every group that pays for asking pushes asking up everywhere."""
+    contrast_baseline: Literal["group", "others"] = "group"
+    """What a group's contrast rollouts are measured against. ``group``: TRL's advantages, the
+    contrast inside the group's mean and spread, so where every other rollout wins each of them gets
+    a positive advantage on all its tokens. ``others``: the baseline and spread come from the other
+    rollouts alone; a contrast rollout gets its shortfall against them (never above 0), and a group
+    whose other rollouts all earn the same trains only the contrast's departure token."""
     winnable_only: bool = False
     """Train only on scenarios where the oracle itself meets the policy within ``rollout_turns``.
     Elsewhere every rollout of a group earns 0, which costs generation and teaches nothing, or the
@@ -212,6 +237,11 @@ class GRPORecipe(BaseRecipe):
                 "guided_rollouts, contrast_rollouts: scripted turns have no vLLM log-probabilities for "
                 "TRL's importance correction; set them to 0 with vllm.enabled"
             )
+        if self.policy_roll_in and self.vllm.enabled:
+            raise ValueError(
+                "policy_roll_in: not with vLLM yet (the roll-in's generation calls differ between "
+                "processes); set it to 0 with vllm.enabled"
+            )
         if self.vllm.enabled and self.device == "cpu":
             raise ValueError("vllm.enabled: vLLM needs a GPU; set device: auto or vllm.enabled: false")
         if self.reward_weights is not None:
@@ -221,6 +251,10 @@ class GRPORecipe(BaseRecipe):
                 )
             self.shaped_weights()
         return self
+
+    def judged_turns(self) -> int:
+        """Turns after the prefix the judge sees: the policy's, then the oracle's completion."""
+        return (self.rollout_turns or self.data.max_turns) + self.oracle_completion_turns
 
     def shaped_weights(self) -> ShapedWeights | None:
         """The recipe's shaped-reward weights (``None``: the shipped defaults)."""

@@ -167,22 +167,26 @@ def oracle_prefixes(
     """For each (scenario, seed), how many of the oracle's turns open the rollout (see
     ``GRPORecipe.oracle_prefix``): ``decision``, its first decision turn d (a check, a refusal or the
     final answer); ``answer``, where d is a check the user answered, d or the turn after the answer
-    (a seeded coin flip), else d; ``uniform``, drawn uniformly (seeded) from 0 to d. Rollouts then
-    start from states a correct agent reaches, so a group's rewards differ where the policy matters."""
+    (a seeded coin flip), else d; ``uniform``, drawn uniformly (seeded) from 0 to d; ``any``, drawn
+    uniformly from all of its turns, the follow-through several turns after an answer included.
+    Rollouts then start from states a correct agent reaches, so a group's rewards differ where the
+    policy matters."""
     runs = [EpisodeRun.start(scenario, seed, settings) for scenario, seed in pairs]
     drive(scripted_agent("oracle"), runs, settings.max_turns, policy)
-    if mode == "decision":
-        prefixes = [decision_turn(run) for run in runs]
-    else:
-        draws = [random.Random(f"{run.scenario.id}:{run.seed}") for run in runs]
-        prefixes = [
-            draw.choice([decision_turn(run), answer_turn(run)])
-            if mode == "answer"
-            else draw.randint(0, decision_turn(run))
-            for run, draw in zip(runs, draws, strict=True)
-        ]
+    draws = [random.Random(f"{run.scenario.id}:{run.seed}") for run in runs]
+    prefixes = [_prefix(run, draw, mode) for run, draw in zip(runs, draws, strict=True)]
     # the policy writes at least the oracle's last turn (an episode cut by max_turns has no decision)
     return [min(prefix, max(run.turns - 1, 0)) for prefix, run in zip(prefixes, runs, strict=True)]
+
+
+def _prefix(run: EpisodeRun, draw: random.Random, mode: OraclePrefix) -> int:
+    if mode == "decision":
+        return decision_turn(run)
+    if mode == "answer":
+        return draw.choice([decision_turn(run), answer_turn(run)])
+    if mode == "any":
+        return draw.randint(0, max(run.turns - 1, 0))
+    return draw.randint(0, decision_turn(run))
 
 
 def decode_rows(rows: Sequence[dict[str, Any]]) -> list[tuple[Scenario, int]]:
@@ -201,10 +205,15 @@ def run_rows(
     settings: EpisodeSettings,
     turns: int,
     policy: Policy | None = None,
+    oracle_turns: int = 0,
 ) -> list[EpisodeRun]:
-    """Each GRPO row's episode: opened with its oracle prefix, then ``agent`` writes at most ``turns``."""
+    """Each GRPO row's episode: opened with its oracle prefix, then ``agent`` writes at most ``turns``
+    and the oracle at most ``oracle_turns`` more (a one-turn recipe's completion for the judge)."""
     runs = open_runs(decode_rows(rows), settings, decode_prefixes(rows), policy)
-    drive(agent, runs, turns, policy)
+    advance(agent, runs, turns, policy)
+    advance(scripted_agent("oracle"), runs, oracle_turns, policy)
+    for run in runs:
+        run.finish("max_turns")
     return runs
 
 

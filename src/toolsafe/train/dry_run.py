@@ -19,7 +19,7 @@ from toolsafe.models.errors import ModelSpecError
 from toolsafe.models.gguf import cached_checkpoint
 from toolsafe.models.smollm2 import smollm2_gguf
 from toolsafe.policy import Policy
-from toolsafe.rewards import mean_terms, reward
+from toolsafe.rewards import gate_on_action, mean_terms, reward
 from toolsafe.train.config import GRPORecipe
 from toolsafe.train.data import (
     balanced_by_decision,
@@ -33,7 +33,7 @@ from toolsafe.train.data import (
     scripted_agent,
     winnable_rows,
 )
-from toolsafe.train.episodes import EpisodeSettings, score
+from toolsafe.train.episodes import EpisodeRun, EpisodeSettings, action_kind, score
 from toolsafe.train.modeling import EMBEDDED_MODEL
 
 DEFAULT_AGENTS = ("oracle", "contrast", "refuse-all", "execute-all", "naive")
@@ -141,7 +141,7 @@ def dry_run_grpo(
     turns = recipe.rollout_turns or settings.max_turns
     built = len(rows)
     if recipe.winnable_only:
-        rows = winnable_rows(rows, settings, turns, policy)
+        rows = winnable_rows(rows, settings, recipe.judged_turns(), policy)
     winnable = len(rows)
     if recipe.balance_decisions:
         rows = balanced_by_decision(rows)
@@ -150,15 +150,21 @@ def dry_run_grpo(
     texts = [_prompt_text(row["prompt"]) for row in rows]
     results: list[AgentRewards] = []
     skipped: list[str] = []
+    oracle_runs = run_rows(scripted_agent("oracle"), rows, settings, 1, policy)
+    oracle_actions = [_first_action(run, row) for run, row in zip(oracle_runs, rows, strict=True)]
     for name in agents:
         try:
             agent = scripted_agent(name)
         except ModelSpecError:
             skipped.append(name)
             continue
-        runs = run_rows(agent, rows, settings, turns, policy)
+        runs = run_rows(agent, rows, settings, turns, policy, recipe.oracle_completion_turns)
         outcomes = [score(run, policy) for run in runs]
         breakdowns = [reward(outcome, recipe.reward, weights) for outcome in outcomes]
+        if recipe.oracle_completion_turns:  # as in training: the first turn must act as the oracle's
+            actions = [_first_action(run, row) for run, row in zip(runs, rows, strict=True)]
+            acts = [action == target for action, target in zip(actions, oracle_actions, strict=True)]
+            breakdowns = [gate_on_action(b, act) for b, act in zip(breakdowns, acts, strict=True)]
         totals = [b.total for b in breakdowns]
         terms = mean_terms(breakdowns)
         results.append(
@@ -187,6 +193,12 @@ def dry_run_grpo(
         agents=results,
         skipped_agents=skipped,
     )
+
+
+def _first_action(run: EpisodeRun, row: dict[str, Any]) -> tuple[str, frozenset[str]]:
+    """What the first turn after the row's prompt does (see :func:`action_kind`)."""
+    written = run.chat[len(row["prompt"]) :]
+    return action_kind(written[0]["content"]) if written else ("answer", frozenset())
 
 
 def _prompt_text(chat: list[dict[str, str]]) -> str:
@@ -219,7 +231,10 @@ def _oracle_within_budgets(
     from toolsafe.train.rollout import RolloutLimits, run_rollouts
 
     limits = RolloutLimits(
-        recipe.max_completion_length, recipe.max_turn_tokens, recipe.rollout_turns or settings.max_turns
+        recipe.max_completion_length,
+        recipe.max_turn_tokens,
+        recipe.rollout_turns or settings.max_turns,
+        recipe.oracle_completion_turns,
     )
     eos = frozenset({int(tokenizer.convert_tokens_to_ids(tokenizer.eos_token))})
     rollouts = run_rollouts(

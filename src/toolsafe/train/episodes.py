@@ -142,6 +142,15 @@ def next_turns(
     ]
 
 
+def action_kind(text: str) -> tuple[str, frozenset[str]]:
+    """What a turn does, ignoring its thought and arguments: ``check`` (with the tools it asks about),
+    ``call`` (any tool) or ``answer`` (a final message: a refusal or a closing)."""
+    turn = parse_tagged(text).turn
+    if turn.checks:
+        return "check", frozenset(check.tool_name for check in turn.checks)
+    return ("call" if turn.tool_calls else "answer"), frozenset()
+
+
 def decision_turn(run: EpisodeRun) -> int:
     """Where a policy's decision shows in a finished run: the first turn that is not a plain tool call
     (a check or a refusal); the number of turns if there is none.

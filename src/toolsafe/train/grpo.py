@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from toolsafe.train.modeling import (
     trainer_arguments,
 )
 from toolsafe.train.rollout import RolloutLimits, SandboxRollout, trim_rollout_log
+from toolsafe.train.shared_prompt import shared_prompt_logps
 from toolsafe.train.tokens import encode_text, render
 
 ROLLOUT_LOG = "rollouts.jsonl"
@@ -45,13 +46,55 @@ def sandbox_trainer_class() -> type:
 
     class SandboxGRPOTrainer(GRPOTrainer):  # type: ignore[misc]
         sandbox_rows: tuple[dict[str, Any], ...] = ()
+        shared_prompt: bool = False
+        """Run each group's prompt once in the loss's forward pass (see :func:`shared_prompt_logps`)."""
+        contrast_flags: tuple[bool, ...] = ()
+        """Per position in a group, whether the contrast agent wrote that rollout: set, the contrast
+        is left out of its group's baseline (see :func:`contrast_advantages`)."""
+        _rewards: Any = None
+
+        def _get_per_token_logps_and_entropies(
+            self,
+            model: Any,
+            input_ids: Any,
+            attention_mask: Any,
+            logits_to_keep: int,
+            batch_size: int | None = None,
+            compute_entropy: bool = False,
+            compute_aux_loss: bool = False,
+            **multimodal: Any,
+        ) -> tuple[Any, Any, Any]:
+            plain_text = all(value is None for value in multimodal.values())
+            if not (
+                self.shared_prompt and plain_text and not compute_aux_loss and not self._entropy_bonus_enabled
+            ):
+                full: tuple[Any, Any, Any] = super()._get_per_token_logps_and_entropies(
+                    model, input_ids, attention_mask, logits_to_keep, batch_size, compute_entropy,
+                    compute_aux_loss, **multimodal,
+                )  # fmt: skip
+                return full
+            with self.accelerator.autocast():
+                logps, entropies = shared_prompt_logps(
+                    model, input_ids, attention_mask, logits_to_keep, self.temperature, compute_entropy
+                )
+            return logps, entropies, None
 
         def _generate_and_score_completions(self, inputs: list[dict[str, Any]]) -> dict[str, Any]:
             self.sandbox_rows = tuple(inputs)
             batch: dict[str, Any] = super()._generate_and_score_completions(inputs)
+            if any(self.contrast_flags):
+                # the rewards are gathered over all processes, in process order; keep this one's part
+                rewards = (self._rewards * self.reward_weights.unsqueeze(0)).nansum(dim=1)
+                advantages = contrast_advantages(rewards, self.contrast_flags, self.scale_rewards != "none")
+                start = self.accelerator.process_index * len(inputs)
+                batch["advantages"] = advantages[start : start + len(inputs)].to(batch["advantages"].device)
             if self.accelerator.num_processes == 1:  # across processes a group can be split
                 self._log_groups(inputs, batch["advantages"])
             return batch
+
+        def _calculate_rewards(self, *args: Any) -> Any:
+            self._rewards = super()._calculate_rewards(*args)
+            return self._rewards
 
         def _log_groups(self, rows: list[dict[str, Any]], advantages: Any) -> None:
             """Per taxonomy cell, the batch's groups (``groups/CELL``) and those whose rewards differ
@@ -117,6 +160,38 @@ def sandbox_trainer_class() -> type:
             }
 
     return SandboxGRPOTrainer
+
+
+def contrast_advantages(rewards: Any, contrast: Sequence[bool], scale: bool) -> Any:
+    """GRPO advantages where each group's baseline (and, with ``scale``, its spread) comes from the
+    rollouts the contrast agent did not write. A contrast rollout gets its shortfall against that
+    baseline, never more than 0: its one trained token is a mistake to push down. With the contrast
+    inside the baseline instead, a group whose every other rollout wins would give each of them a
+    positive advantage on all its tokens, and the model would drift towards whatever it already
+    writes there (harmful requests no longer refused, in the quickstart)."""
+    import torch
+
+    size = len(contrast)
+    grouped = rewards.view(-1, size).float()
+    flags = torch.tensor(contrast, dtype=torch.bool).expand_as(grouped)
+    others = grouped.masked_fill(flags, float("nan"))
+    baseline = torch.nanmean(others, dim=1, keepdim=True)
+    advantages = grouped - baseline
+    if scale:
+        spread = _nanstd(others)
+        advantages = torch.where(spread > 0, advantages / (spread + 1e-4), advantages)
+    advantages = torch.where(flags, advantages.clamp(max=0.0), advantages)
+    return torch.nan_to_num(advantages, nan=0.0).reshape(-1)
+
+
+def _nanstd(values: Any) -> Any:
+    """Per row, the sample standard deviation of the non-NaN values (0 where fewer than two)."""
+    import torch
+
+    count = (~values.isnan()).sum(dim=1, keepdim=True)
+    mean = torch.nanmean(values, dim=1, keepdim=True)
+    squares = ((values - mean) ** 2).nan_to_num(nan=0.0).sum(dim=1, keepdim=True)
+    return torch.where(count > 1, (squares / (count - 1).clamp(min=1)).sqrt(), torch.zeros_like(mean))
 
 
 def _rows_in_loss(inputs: dict[str, Any]) -> Any:
@@ -192,7 +267,7 @@ def build_grpo_trainer(recipe: GRPORecipe, log: Callable[[str], None] = print) -
         )
     note = f"{len(rows) - len(fitting)} over max_prompt_tokens"
     if recipe.winnable_only:
-        winnable = winnable_rows(fitting, settings, recipe.rollout_turns or recipe.data.max_turns, policy)
+        winnable = winnable_rows(fitting, settings, recipe.judged_turns(), policy)
         if not winnable:
             raise RecipeError("winnable_only: the oracle wins no scenario within rollout_turns; raise it")
         note += f", {len(fitting) - len(winnable)} the oracle does not win within rollout_turns"
@@ -208,6 +283,8 @@ def build_grpo_trainer(recipe: GRPORecipe, log: Callable[[str], None] = print) -
             recipe.max_completion_length,
             recipe.max_turn_tokens,
             recipe.rollout_turns or recipe.data.max_turns,
+            recipe.oracle_completion_turns,
+            recipe.policy_roll_in,
         ),
         policy,
         generation_autocast(recipe),
@@ -216,7 +293,7 @@ def build_grpo_trainer(recipe: GRPORecipe, log: Callable[[str], None] = print) -
         contrast_per_group=recipe.contrast_rollouts,
     )
     trainer_class = sandbox_trainer_class()
-    return trainer_class(
+    trainer = trainer_class(
         model=load_model(model_path, recipe),
         reward_funcs=[trl_reward_func(recipe.reward, recipe.shaped_weights())],
         args=GRPOConfig(**grpo_arguments(recipe)),
@@ -225,6 +302,13 @@ def build_grpo_trainer(recipe: GRPORecipe, log: Callable[[str], None] = print) -
         peft_config=peft_config(recipe.lora),
         rollout_func=rollout,
     )
+    trainer.shared_prompt = recipe.shared_prompt_forward
+    if recipe.contrast_baseline == "others":
+        positions = range(recipe.num_generations)
+        trainer.contrast_flags = tuple(
+            recipe.guided_rollouts <= p < recipe.guided_rollouts + recipe.contrast_rollouts for p in positions
+        )
+    return trainer
 
 
 def train_grpo(recipe: GRPORecipe, log: Callable[[str], None] = print) -> Path:

@@ -12,6 +12,7 @@ environment token, so tool outputs and check answers carry no loss. Each complet
 from __future__ import annotations
 
 import json
+import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,9 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 from toolsafe.models.kv_reuse import common_prefix_length
 from toolsafe.policy import Policy
+from toolsafe.protocol import parse_tagged
 from toolsafe.sandbox.scenario import Scenario
 from toolsafe.train.data import decode_prefixes, decode_rows, open_runs, scripted_agent
-from toolsafe.train.episodes import EpisodeRun, EpisodeSettings, next_turns, score
+from toolsafe.train.episodes import EpisodeRun, EpisodeSettings, action_kind, advance, next_turns, score
+from toolsafe.train.shared_prompt import generate_from_shared_prompts
 from toolsafe.train.tokens import encode_text, environment_turn_text, render
 
 if TYPE_CHECKING:
@@ -40,6 +43,11 @@ class RolloutLimits:
     """Whole conversation after the prompt: model and environment tokens."""
     max_turn_tokens: int
     max_turns: int
+    """Turns the policy writes."""
+    oracle_turns: int = 0
+    """Turns the oracle writes after them, for the judge only (no tokens in the completion)."""
+    roll_in: int = 0
+    """Most turns the policy writes before them, once per group (see :func:`roll_in`)."""
 
 
 @dataclass
@@ -60,6 +68,12 @@ class TokenRollout:
     """Where a contrast rollout's first turn leaves the oracle's (index into ``completion_ids``)."""
     prompt_messages: int = 0
     """Messages of ``run.chat`` in the prompt (the rest the policy wrote, or the environment answered)."""
+    policy_turns: int = 0
+    """Assistant turns after the prompt that are in the completion (the oracle may write more after
+    them for the judge; see :attr:`RolloutLimits.oracle_turns`)."""
+    acts_as_oracle: bool = True
+    """Whether the first turn acts as the oracle does in the same state (see :func:`action_kind`):
+    checked only with an oracle completion, which would otherwise pay for a delay it makes up for."""
 
     def add(self, ids: Sequence[int], *, model: bool, logprobs: Sequence[float] | None = None) -> None:
         self.completion_ids.extend(ids)
@@ -116,6 +130,10 @@ def run_rollouts(
     times = times or RolloutTimes()
     started = time.perf_counter()
     runs = open_runs(rows, settings, prefixes, policy)
+    if limits.roll_in:
+        times.sandbox += time.perf_counter() - started
+        roll_in(tokenizer, generate, runs, limits, eos_ids, times)
+        started = time.perf_counter()
     guided_rows = list(guided) or [False] * len(runs)
     contrast_rows = list(contrast) or [False] * len(runs)
     rollouts = []
@@ -153,17 +171,24 @@ def run_rollouts(
                 by_contrast, contrast_ids, scripted_turns("oracle", by_contrast), strict=True
             ):
                 rollout.departure = None if ids == target else common_prefix_length(ids, target)
+                if limits.oracle_turns and _same_action(tokenizer, ids, target):
+                    rollout.departure = None  # only the thought differs, and the judge cannot see it
+        # with an oracle completion, the first turn must act as the oracle does where it starts
+        targets = scripted_turns("oracle", live) if turn == 0 and limits.oracle_turns else []
         for rollout in live:
             room = min(limits.max_turn_tokens, limits.max_completion_length - len(rollout.completion_ids))
             written, written_logprobs = turns[id(rollout)]
             ids, stopped = _first_turn(written, eos_ids, room)
             logprobs = written_logprobs[: len(ids)] if written_logprobs is not None else None
             rollout.add(ids, model=True, logprobs=logprobs)
+            rollout.policy_turns += 1
             text_ids = ids[:-1] if stopped else ids
             text = tokenizer.decode(text_ids, skip_special_tokens=False)
+            if targets:
+                rollout.acts_as_oracle = _same_action(tokenizer, ids, targets[live.index(rollout)])
             reply = rollout.run.act(text, stopped=stopped)
-            if rollout.run.done:
-                continue
+            if rollout.run.done or (limits.oracle_turns and turn == limits.max_turns - 1):
+                continue  # the reply to a last policy turn carries no loss and informs no later token
             reply_ids = encode_text(tokenizer, environment_turn_text(tokenizer, reply))
             # end at a turn boundary unless a whole turn still fits after the reply: a turn cut by the
             # conversation budget would be judged malformed, and a correct rollout paid nothing
@@ -175,12 +200,64 @@ def run_rollouts(
                 continue
             rollout.add(reply_ids, model=False)
         times.sandbox += time.perf_counter() - started
+    started = time.perf_counter()
+    if limits.oracle_turns:
+        unfinished = [r.run for r in rollouts if not r.run.done]
+        advance(agents["oracle"], unfinished, limits.oracle_turns, policy)
+    times.sandbox += time.perf_counter() - started
     for rollout in rollouts:
         rollout.run.finish("max_turns")
         if rollout.contrast:
             rollout.keep_departure()
     times.calls += 1
     return rollouts
+
+
+def roll_in(
+    tokenizer: Any,
+    generate: Generate,
+    runs: Sequence[EpisodeRun],
+    limits: RolloutLimits,
+    eos_ids: frozenset[int],
+    times: RolloutTimes,
+) -> None:
+    """Move each group's runs on by up to ``limits.roll_in`` turns the policy samples, so the group
+    starts from a state the policy itself reaches (a seeded draw of 0 to ``roll_in`` turns per
+    group). One sampled roll-in per group is replayed on all its runs, so they still share their
+    state; its turns become prompt tokens (no loss). A turn that would end the episode (a final
+    answer, or one cut at the token limit) is not taken: the group starts there instead."""
+    groups: dict[tuple[str, int], list[EpisodeRun]] = {}
+    for run in runs:
+        groups.setdefault((run.scenario.id, run.seed), []).append(run)
+    planned = {key: random.Random(f"{key[0]}:{key[1]}:roll-in").randint(0, limits.roll_in) for key in groups}
+    for turn in range(limits.roll_in):
+        moving = [key for key, members in groups.items() if planned[key] > turn and not members[0].done]
+        if not moving:
+            return
+        started = time.perf_counter()
+        contexts = [
+            encode_text(tokenizer, render(tokenizer, groups[key][0].chat, generation_prompt=True))
+            for key in moving
+        ]
+        new_ids, _ = generate(contexts, limits.max_turn_tokens)
+        times.generation += time.perf_counter() - started
+        started = time.perf_counter()
+        for key, ids in zip(moving, new_ids, strict=True):
+            turn_ids, stopped = _first_turn(ids, eos_ids, limits.max_turn_tokens)
+            text = tokenizer.decode(turn_ids[:-1] if stopped else turn_ids, skip_special_tokens=False)
+            if not stopped or parse_tagged(text).turn.is_final:
+                planned[key] = turn  # the group starts before the turn that would end its episode
+                continue
+            for run in groups[key]:
+                run.act(text, stopped=True)
+        times.sandbox += time.perf_counter() - started
+
+
+def _same_action(tokenizer: Any, ids: Sequence[int], target: Sequence[int]) -> bool:
+    def kind(turn: Sequence[int]) -> tuple[str, frozenset[str]]:
+        return action_kind(tokenizer.decode(list(turn), skip_special_tokens=True))
+
+    return kind(ids) == kind(target)
 
 
 def _sample_turns(
@@ -288,6 +365,7 @@ class SandboxRollout:
             "logprobs": [r.logprobs for r in rollouts] if trainer.use_vllm else None,
             "env_mask": [r.env_mask for r in rollouts],
             "outcomes": outcomes,
+            **({"acts_as_oracle": [r.acts_as_oracle for r in rollouts]} if self.limits.oracle_turns else {}),
         }
 
     def _generator(self, trainer: Any) -> Generate:
@@ -342,6 +420,8 @@ def rollout_record(step: int, rollout: TokenRollout, outcome: Outcome) -> dict[s
         "policy_match": outcome.policy_match,
         "strict_valid": outcome.strict_valid,
         "stop_reason": run.stop_reason,
+        "policy_turns": rollout.policy_turns,
+        "acts_as_oracle": rollout.acts_as_oracle,
         "conversation": written,
     }
 
@@ -385,12 +465,6 @@ def _transformers_generator(trainer: Any, autocast: str) -> Generate:
 
     def generate(contexts: list[list[int]], max_new_tokens: int) -> tuple[list[list[int]], None]:
         device = trainer.accelerator.device
-        width = max(len(c) for c in contexts)
-        input_ids = torch.full((len(contexts), width), pad_id, dtype=torch.long)
-        attention = torch.zeros((len(contexts), width), dtype=torch.long)
-        for row, context in enumerate(contexts):
-            input_ids[row, width - len(context) :] = torch.tensor(context)
-            attention[row, width - len(context) :] = 1
         config = copy.deepcopy(trainer.generation_config)
         config.max_new_tokens = max_new_tokens
         cast = (
@@ -409,10 +483,7 @@ def _transformers_generator(trainer: Any, autocast: str) -> Generate:
             torch.no_grad(),
             cast,
         ):
-            output = model.generate(
-                input_ids=input_ids.to(device), attention_mask=attention.to(device), generation_config=config
-            )
-        return [row[width:].tolist() for row in output.cpu()], None
+            return generate_from_shared_prompts(model, contexts, config, pad_id), None
 
     return generate
 
