@@ -1,15 +1,13 @@
-"""One-turn GRPO: sampling and the loss pass with each group's prompt run once, against TRL's path.
+"""One-turn GRPO sampling with each group's prompt prefilled once, against padded ``model.generate``.
 
     .venv/bin/python perf/shared_prompt.py                                  # SmolLM2-135M
     .venv/bin/python perf/shared_prompt.py --model runs/quickstart/sft/final --groups 8
 
 A one-turn recipe (``rollout_turns: 1``, the oracle finishing each episode for the judge) builds
-``--groups`` scenarios x ``--generations`` rollouts. Sampling their first turn is timed with every
-context left-padded and prefilled (``model.generate``) and with each distinct prompt prefilled once
-(:func:`toolsafe.train.shared_prompt.generate_from_shared_prompts`). The loss and backward pass over
-one batch of those rollouts, every group given non-zero advantages, is timed through TRL's forward
-and through :func:`~toolsafe.train.shared_prompt.shared_prompt_logps`, alternating, ``--repeats``
-times each. Prints the medians, their ratios and the largest gradient difference.
+``--groups`` scenarios x ``--generations`` rollouts. Sampling their first turn (64 tokens each) is
+timed with every context left-padded and prefilled (``model.generate``) and with each distinct
+prompt prefilled once (:func:`toolsafe.train.shared_prompt.generate_from_shared_prompts`),
+alternating, ``--repeats`` times each. Prints the medians and their ratio.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 
 def main() -> None:
@@ -60,7 +57,6 @@ def main() -> None:
         GRPORecipe,
     )
     trainer = build_grpo_trainer(recipe, log=lambda _: None)
-    trainer.current_gradient_accumulation_steps = 1  # set by training_step in a real run
     rows = [row for row in trainer.train_dataset for _ in range(recipe.num_generations)]
     tokenizer = trainer.processing_class
     contexts = [
@@ -94,29 +90,6 @@ def main() -> None:
                 sample(contexts)
             sampling[name].append(time.perf_counter() - start)
     _report("sampling one turn", sampling)
-
-    model.train()
-    batch = trainer._generate_and_score_completions(rows)
-    group = [0.9, -0.3, 0.9, -1.5, 0.4, -0.2, 0.6, -0.8][: recipe.num_generations]
-    batch["advantages"] = torch.tensor(group * args.groups)
-
-    def loss_pass(shared: bool) -> tuple[float, Any]:
-        trainer.shared_prompt = shared
-        model.zero_grad()
-        start = time.perf_counter()
-        with trainer.accelerator.autocast():
-            loss = trainer.compute_loss(model, dict(batch))
-        loss.backward()
-        return time.perf_counter() - start, model.get_output_embeddings().weight.grad.clone()
-
-    passes: dict[str, list[float]] = {"padded": [], "shared": []}
-    grads = {}
-    for _ in range(args.repeats):
-        for name in passes:
-            seconds, grads[name] = loss_pass(name == "shared")
-            passes[name].append(seconds)
-    _report(f"loss + backward over {len(rows)} rollouts", passes)
-    print(f"largest gradient difference {float((grads['padded'] - grads['shared']).abs().max()):.2e}")
 
 
 def _report(what: str, times: dict[str, list[float]]) -> None:
