@@ -211,9 +211,7 @@ def run_rows(
     and the oracle at most ``oracle_turns`` more (a one-turn recipe's completion for the judge)."""
     runs = open_runs(decode_rows(rows), settings, decode_prefixes(rows), policy)
     advance(agent, runs, turns, policy)
-    advance(scripted_agent("oracle"), runs, oracle_turns, policy)
-    for run in runs:
-        run.finish("max_turns")
+    drive(scripted_agent("oracle"), runs, oracle_turns, policy)
     return runs
 
 

@@ -30,7 +30,7 @@ from toolsafe.train.modeling import (
     save_final,
     trainer_arguments,
 )
-from toolsafe.train.rollout import RolloutLimits, SandboxRollout, trim_rollout_log
+from toolsafe.train.rollout import RolloutLimits, SandboxRollout, trim_rollout_log, written_by_contrast
 from toolsafe.train.shared_prompt import shared_prompt_logps
 from toolsafe.train.tokens import encode_text, render
 
@@ -304,9 +304,9 @@ def build_grpo_trainer(recipe: GRPORecipe, log: Callable[[str], None] = print) -
     )
     trainer.shared_prompt = recipe.shared_prompt_forward
     if recipe.contrast_baseline == "others":
-        positions = range(recipe.num_generations)
         trainer.contrast_flags = tuple(
-            recipe.guided_rollouts <= p < recipe.guided_rollouts + recipe.contrast_rollouts for p in positions
+            written_by_contrast(position, recipe.guided_rollouts, recipe.contrast_rollouts)
+            for position in range(recipe.num_generations)
         )
     return trainer
 

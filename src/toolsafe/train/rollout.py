@@ -159,22 +159,23 @@ def run_rollouts(
         turns = _sample_turns(generate, sampled, limits, lockstep, rollouts[0])
         times.generation += time.perf_counter() - started
         started = time.perf_counter()
-        by_oracle = [r for r in live if r.guided]
-        for rollout, ids in zip(by_oracle, scripted_turns("oracle", by_oracle), strict=True):
-            turns[id(rollout)] = (ids, None)
         by_contrast = [r for r in live if r.contrast]
+        # the oracle's turn: what a guided rollout writes and, on the first turn, what the contrast
+        # departs from and (with an oracle completion) what every rollout's action is held to
+        everyone = turn == 0 and (limits.oracle_turns or by_contrast)
+        asked = live if everyone else [r for r in live if r.guided]
+        oracle_ids = {id(r): ids for r, ids in zip(asked, scripted_turns("oracle", asked), strict=True)}
+        for rollout in live:
+            if rollout.guided:
+                turns[id(rollout)] = (oracle_ids[id(rollout)], None)
         contrast_ids = scripted_turns("contrast", by_contrast)
         for rollout, ids in zip(by_contrast, contrast_ids, strict=True):
             turns[id(rollout)] = (ids, None)
-        if turn == 0:
-            for rollout, ids, target in zip(
-                by_contrast, contrast_ids, scripted_turns("oracle", by_contrast), strict=True
-            ):
+            if turn == 0:
+                target = oracle_ids[id(rollout)]
                 rollout.departure = None if ids == target else common_prefix_length(ids, target)
                 if limits.oracle_turns and _same_action(tokenizer, ids, target):
                     rollout.departure = None  # only the thought differs, and the judge cannot see it
-        # with an oracle completion, the first turn must act as the oracle does where it starts
-        targets = scripted_turns("oracle", live) if turn == 0 and limits.oracle_turns else []
         for rollout in live:
             room = min(limits.max_turn_tokens, limits.max_completion_length - len(rollout.completion_ids))
             written, written_logprobs = turns[id(rollout)]
@@ -184,8 +185,8 @@ def run_rollouts(
             rollout.policy_turns += 1
             text_ids = ids[:-1] if stopped else ids
             text = tokenizer.decode(text_ids, skip_special_tokens=False)
-            if targets:
-                rollout.acts_as_oracle = _same_action(tokenizer, ids, targets[live.index(rollout)])
+            if turn == 0 and limits.oracle_turns:
+                rollout.acts_as_oracle = _same_action(tokenizer, ids, oracle_ids[id(rollout)])
             reply = rollout.run.act(text, stopped=stopped)
             if rollout.run.done or (limits.oracle_turns and turn == limits.max_turns - 1):
                 continue  # the reply to a last policy turn carries no loss and informs no later token
@@ -390,7 +391,12 @@ def contrast_flags(rows: Sequence[tuple[Scenario, int]], guided: int, per_group:
     choice is pushed up, so each group teaches the decision both ways; without it a model that never
     makes a mistake on, say, routine requests gets no signal there while every group that pays for
     asking pushes asking up everywhere."""
-    return [guided <= position < guided + per_group for position in _group_positions(rows)]
+    return [written_by_contrast(position, guided, per_group) for position in _group_positions(rows)]
+
+
+def written_by_contrast(position: int, guided: int, per_group: int) -> bool:
+    """Whether the rollout at ``position`` in its group is one the contrast agent writes."""
+    return guided <= position < guided + per_group
 
 
 def _group_positions(rows: Sequence[tuple[Scenario, int]]) -> list[int]:
