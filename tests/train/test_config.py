@@ -64,6 +64,11 @@ def _write(tmp_path: Path, text: str) -> Path:
             "output_dir: out\ndevice: auto\npolicy_roll_in: 2\nvllm: {enabled: true}\n",
             "policy_roll_in: not with vLLM",
         ),
+        (
+            "output_dir: out\nroll_in_decoding: greedy\n",
+            "roll_in_decoding: greedy shapes the policy's roll-in",
+        ),
+        ("output_dir: out\nroll_in_to: departure\n", "roll_in_to: departure shapes"),
         ("output_dir: out\noracle_prefix: everywhere\n", "oracle_prefix"),
         ("kind: sft\noutput_dir: out\n", "kind"),
         ("- a list\n", "mapping"),

@@ -243,6 +243,22 @@ def test_environment_tokens_carry_no_loss(
     assert all(outcome.n_calls >= 1 for outcome in outcomes)
 
 
+def test_a_greedy_roll_in_decodes_as_the_evaluation_does(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    fields = {"policy_roll_in": 2, "roll_in_decoding": "greedy", "rollout_turns": 1}
+    trainer = build_grpo_trainer(
+        parse_recipe(_recipe(tiny_checkpoint, tmp_path / "greedy", **fields), GRPORecipe), log=lambda _: None
+    )
+    rollout = trainer.rollout_func
+    assert rollout.greedy_roll_in
+    context = trainer.processing_class("Check the calendar for Monday.")["input_ids"]
+    expected = trainer.model.generate(torch.tensor([context]), do_sample=False, max_new_tokens=8)
+    greedy, _ = rollout._generator(trainer, greedy=True)([context, context], 8)
+    assert greedy == [expected[0, len(context) :].tolist()] * 2
+    torch.manual_seed(0)
+    sampled, _ = rollout._generator(trainer)([context, context], 8)
+    assert sampled[0] != sampled[1]  # the group's own turns are still sampled
+
+
 @pytest.mark.slow
 @pytest.mark.integration
 def test_killed_run_resumes_from_its_last_checkpoint(tiny_checkpoint: Path, tmp_path: Path) -> None:

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from toolsafe.sandbox.generate import generate
-from toolsafe.train.episodes import EpisodeSettings, scenario_rows
+from toolsafe.train.data import scripted_agent
+from toolsafe.train.episodes import EpisodeRun, EpisodeSettings, action_kind, next_turns, scenario_rows
 from toolsafe.train.rollout import RolloutLimits, TokenRollout, run_rollouts
 
 SETTINGS = EpisodeSettings(yes_probability=1.0, max_turns=4)
@@ -291,30 +292,48 @@ def test_one_turn_contrast_carries_loss_only_where_it_acts_otherwise_than_the_or
         tiny_tokenizer, sample, pairs, settings, ONE_TURN, frozenset({eos_id}),
         prefixes=prefixes, policy=policy, guided=flags,
     )  # fmt: skip
-    same_action = departing = 0
+    departing = other_tool = 0
     for mistaken, right in zip(contrast, oracle, strict=True):
         written = mistaken.run.chat[mistaken.prompt_messages]["content"]
         target = right.run.chat[right.prompt_messages]["content"]
         if action_kind(written) == action_kind(target):
-            same_action += written != target
             assert mistaken.departure is None and set(mistaken.env_mask) == {0}
         else:
             departing += 1
+            other_tool += action_kind(written)[0] == action_kind(target)[0] == "call"
             assert mistaken.departure is not None and sum(mistaken.env_mask) == 1
             assert not mistaken.acts_as_oracle
-    assert same_action and departing  # both kinds occur in these scenarios
+    # calling another tool is another action: passing over an approved action departs from the oracle
+    assert departing > other_tool > 0
+
+
+def _roll_in_setup(
+    tokenizer: Any, scripted_policy: Any, scenarios: list[Any], per_group: int, max_turns: int
+) -> tuple[list[Any], EpisodeSettings, Any, frozenset[int]]:
+    """Rows of ``per_group`` rollouts per scenario, their settings, the scripted policy on them and EOS."""
+    settings = EpisodeSettings(yes_probability=1.0, max_turns=max_turns)
+    rows = [row for row in scenario_rows(scenarios, seed=0) for _ in range(per_group)]
+    eos = frozenset({tokenizer.convert_tokens_to_ids(tokenizer.eos_token)})
+    return rows, settings, scripted_policy(tokenizer, rows, settings), eos
+
+
+def _rolled_in_turns(rollout: TokenRollout) -> int:
+    return sum(m["role"] == "assistant" for m in rollout.run.chat[: rollout.prompt_messages])
 
 
 def test_a_policy_roll_in_opens_each_group_from_one_state_the_policy_reached(
     tiny_tokenizer: Any, scripted_policy: Any
 ) -> None:
-    settings = EpisodeSettings(yes_probability=1.0, max_turns=6)
     scenarios = [s for s in generate("train", 30, seed=3) if len(s.plan) >= 2][:6]
-    rows = [row for row in scenario_rows(scenarios, seed=0) for _ in range(3)]
-    policy = scripted_policy(tiny_tokenizer, rows, settings)
-    eos = frozenset({tiny_tokenizer.convert_tokens_to_ids(tiny_tokenizer.eos_token)})
+    rows, settings, policy, eos = _roll_in_setup(tiny_tokenizer, scripted_policy, scenarios, 3, max_turns=6)
     limits = RolloutLimits(max_completion_length=4096, max_turn_tokens=512, max_turns=1, roll_in=3)
-    rollouts = run_rollouts(tiny_tokenizer, policy, rows, settings, limits, eos)
+    roll_in_contexts: list[int] = []
+
+    def rolling_in(contexts: list[list[int]], max_new_tokens: int) -> Any:
+        roll_in_contexts.append(len(contexts))
+        return policy(contexts, max_new_tokens)
+
+    rollouts = run_rollouts(tiny_tokenizer, policy, rows, settings, limits, eos, roll_in_generate=rolling_in)
     rolled_in = []
     for start in range(0, len(rollouts), 3):
         group = rollouts[start : start + 3]
@@ -328,3 +347,36 @@ def test_a_policy_roll_in_opens_each_group_from_one_state_the_policy_reached(
             assert tiny_tokenizer.decode(_spans(rollout, 1)[0][:-1]) == texts[len(written)]
         rolled_in.append(len(written))
     assert max(rolled_in) >= 1 and min(rolled_in) < 3  # the seeded draw rolls some groups in, not all alike
+    assert sum(roll_in_contexts) >= sum(rolled_in) and max(roll_in_contexts) <= len(rollouts) // 3
+
+
+def test_a_roll_in_leaves_each_group_a_turn_before_the_episode_ends(
+    tiny_tokenizer: Any, scripted_policy: Any
+) -> None:
+    scenarios = [s for s in generate("train", 30, seed=3) if len(s.plan) >= 3][:4]
+    rows, settings, policy, eos = _roll_in_setup(tiny_tokenizer, scripted_policy, scenarios, 2, max_turns=2)
+    limits = RolloutLimits(max_completion_length=4096, max_turn_tokens=512, max_turns=1, roll_in=3)
+    for rollout in run_rollouts(tiny_tokenizer, policy, rows, settings, limits, eos):
+        assert _rolled_in_turns(rollout) <= 1 and rollout.policy_turns == 1 and sum(rollout.env_mask) > 0
+
+
+def test_a_roll_in_to_departure_stops_where_the_policy_first_acts_otherwise_than_the_oracle(
+    tiny_tokenizer: Any, scripted_policy: Any
+) -> None:
+    scenarios = [s for s in generate("train", 60, seed=4) if len(s.plan) >= 2][:10]
+    rows, settings, policy, eos = _roll_in_setup(tiny_tokenizer, scripted_policy, scenarios, 2, max_turns=6)
+    limits = RolloutLimits(4096, 512, max_turns=1, roll_in=3, roll_in_to_departure=True)
+    rollouts = run_rollouts(tiny_tokenizer, policy, rows, settings, limits, eos)
+    oracle = scripted_agent("oracle")
+    stops = []
+    for rollout in rollouts[::2]:
+        texts = scripted_policy.turn_texts(rollout.run.scenario)
+        replay = EpisodeRun.start(rollout.run.scenario, rollout.run.seed, settings)
+        rolled_in = _rolled_in_turns(rollout)
+        for text in texts[:rolled_in]:  # each rolled-in turn acts as the oracle's in its state
+            assert action_kind(text) == action_kind(next_turns(oracle, [replay])[0][0])
+            replay.act(text, stopped=True)
+        departs = action_kind(texts[rolled_in]) != action_kind(next_turns(oracle, [replay])[0][0])
+        assert departs or rolled_in == 3 or texts[rolled_in] == scripted_policy.final
+        stops.append((rolled_in, departs))
+    assert any(n > 0 for n, _ in stops) and any(departs for _, departs in stops)

@@ -170,11 +170,19 @@ class GRPORecipe(BaseRecipe):
     reward is what a correct agent makes of the episode from there: the decision itself gets the
     credit, a rollout costs one turn of generation, and a step holds many more groups."""
     policy_roll_in: int = Field(default=0, ge=0)
-    """Before a group's rollouts, the policy samples up to this many turns from the row's start (a
-    seeded draw of 0 to N per scenario), once per group; every rollout of the group starts from that
-    state, its turns in the prompt (no loss). With ``oracle_prefix`` and one-turn rollouts this
+    """Before a group's rollouts, the policy writes up to this many turns from the row's start (see
+    ``roll_in_to`` and ``roll_in_decoding``), once per group; every rollout of the group starts from
+    that state, its turns in the prompt (no loss). With ``oracle_prefix`` and one-turn rollouts this
     trains the decisions where the policy's own episodes go wrong (a result read several turns
     after an answer, an approved action left out) rather than only where the oracle's do."""
+    roll_in_to: Literal["draw", "departure"] = "draw"
+    """How far the roll-in goes: a seeded draw of 0 to ``policy_roll_in`` turns, or up to
+    ``policy_roll_in`` turns, stopping before the first that acts otherwise than the oracle (another
+    kind of action, or a call or check about other tools), so the group decides where the policy
+    goes wrong."""
+    roll_in_decoding: Literal["sample", "greedy"] = "sample"
+    """How the policy writes its roll-in: sampled at ``temperature``, or greedily, as
+    ``toolsafe eval`` decodes, so groups start where the evaluated agent's own episodes go."""
     shared_prompt_forward: bool = False
     """In the loss's forward and backward pass, run each group's prompt once and only the completions
     per rollout (exact: same log-probabilities and gradients). Most of a one-turn rollout is its
@@ -242,6 +250,13 @@ class GRPORecipe(BaseRecipe):
                 "policy_roll_in: not with vLLM yet (the roll-in's generation calls differ between "
                 "processes); set it to 0 with vllm.enabled"
             )
+        roll_in_shape = {
+            "roll_in_decoding": (self.roll_in_decoding, "sample"),
+            "roll_in_to": (self.roll_in_to, "draw"),
+        }
+        for name, (value, default) in roll_in_shape.items():
+            if value != default and not self.policy_roll_in:
+                raise ValueError(f"{name}: {value} shapes the policy's roll-in; set policy_roll_in too")
         if self.vllm.enabled and self.device == "cpu":
             raise ValueError("vllm.enabled: vLLM needs a GPU; set device: auto or vllm.enabled: false")
         if self.reward_weights is not None:

@@ -144,11 +144,14 @@ def next_turns(
 
 def action_kind(text: str) -> tuple[str, frozenset[str]]:
     """What a turn does, ignoring its thought and arguments: ``check`` (with the tools it asks about),
-    ``call`` (any tool) or ``answer`` (a final message: a refusal or a closing)."""
+    ``call`` (with the tools it calls: a call to a tool that does not exist is another action) or
+    ``answer`` (a final message: a refusal or a closing)."""
     turn = parse_tagged(text).turn
     if turn.checks:
         return "check", frozenset(check.tool_name for check in turn.checks)
-    return ("call" if turn.tool_calls else "answer"), frozenset()
+    if turn.tool_calls:
+        return "call", frozenset(call.name for call in turn.tool_calls)
+    return "answer", frozenset()
 
 
 def decision_turn(run: EpisodeRun) -> int:

@@ -285,12 +285,14 @@ def build_grpo_trainer(recipe: GRPORecipe, log: Callable[[str], None] = print) -
             recipe.rollout_turns or recipe.data.max_turns,
             recipe.oracle_completion_turns,
             recipe.policy_roll_in,
+            roll_in_to_departure=recipe.roll_in_to == "departure",
         ),
         policy,
         generation_autocast(recipe),
         log_path=recipe.output_dir / ROLLOUT_LOG,
         guided_per_group=recipe.guided_rollouts,
         contrast_per_group=recipe.contrast_rollouts,
+        greedy_roll_in=recipe.roll_in_decoding == "greedy",
     )
     trainer_class = sandbox_trainer_class()
     trainer = trainer_class(

@@ -48,6 +48,9 @@ class RolloutLimits:
     """Turns the oracle writes after them, for the judge only (no tokens in the completion)."""
     roll_in: int = 0
     """Most turns the policy writes before them, once per group (see :func:`roll_in`)."""
+    roll_in_to_departure: bool = False
+    """Roll in up to ``roll_in`` turns, stopping before the first that acts otherwise than the oracle
+    (instead of a seeded draw of 0 to ``roll_in`` turns)."""
 
 
 @dataclass
@@ -116,6 +119,7 @@ def run_rollouts(
     policy: Policy | None = None,
     guided: Sequence[bool] = (),
     contrast: Sequence[bool] = (),
+    roll_in_generate: Generate | None = None,
 ) -> list[TokenRollout]:
     """Roll out one episode per row with the policy behind ``generate``.
 
@@ -126,13 +130,14 @@ def run_rollouts(
     decision); only the token where its first turn departs from the oracle's carries loss.
     With ``lockstep`` every turn calls ``generate`` even when no rollout is live (with a one-token
     placeholder), so distributed generation backends see the same number of calls on every process.
+    ``roll_in_generate`` writes the policy's roll-in (default ``generate``; see :func:`roll_in`).
     """
     times = times or RolloutTimes()
     started = time.perf_counter()
     runs = open_runs(rows, settings, prefixes, policy)
     if limits.roll_in:
         times.sandbox += time.perf_counter() - started
-        roll_in(tokenizer, generate, runs, limits, eos_ids, times)
+        roll_in(tokenizer, roll_in_generate or generate, runs, limits, eos_ids, times, policy)
         started = time.perf_counter()
     guided_rows = list(guided) or [False] * len(runs)
     contrast_rows = list(contrast) or [False] * len(runs)
@@ -221,18 +226,26 @@ def roll_in(
     limits: RolloutLimits,
     eos_ids: frozenset[int],
     times: RolloutTimes,
+    policy: Policy | None = None,
 ) -> None:
-    """Move each group's runs on by up to ``limits.roll_in`` turns the policy samples, so the group
-    starts from a state the policy itself reaches (a seeded draw of 0 to ``roll_in`` turns per
-    group). One sampled roll-in per group is replayed on all its runs, so they still share their
-    state; its turns become prompt tokens (no loss). A turn that would end the episode (a final
-    answer, or one cut at the token limit) is not taken: the group starts there instead."""
+    """Move each group's runs on by up to ``limits.roll_in`` turns the policy writes, so the group
+    starts from a state the policy itself reaches: a seeded draw of 0 to ``roll_in`` turns per group
+    or, with ``limits.roll_in_to_departure``, every turn up to the first that acts otherwise than the
+    oracle (see :func:`action_kind`), where the policy's own episode goes wrong. One roll-in per group
+    is replayed on all its runs, so they still share their state; its turns become prompt tokens (no
+    loss). A turn that would end the episode (a final answer, one cut at the token limit, or the
+    episode's last turn) is not taken: the group starts there instead."""
     groups: dict[tuple[str, int], list[EpisodeRun]] = {}
     for run in runs:
         groups.setdefault((run.scenario.id, run.seed), []).append(run)
-    planned = {key: random.Random(f"{key[0]}:{key[1]}:roll-in").randint(0, limits.roll_in) for key in groups}
+    planned = {
+        key: limits.roll_in
+        if limits.roll_in_to_departure
+        else random.Random(f"{key[0]}:{key[1]}:roll-in").randint(0, limits.roll_in)
+        for key in groups
+    }
     for turn in range(limits.roll_in):
-        moving = [key for key, members in groups.items() if planned[key] > turn and not members[0].done]
+        moving = [key for key, members in groups.items() if planned[key] > turn and _turn_left(members[0])]
         if not moving:
             return
         started = time.perf_counter()
@@ -243,15 +256,26 @@ def roll_in(
         new_ids, _ = generate(contexts, limits.max_turn_tokens)
         times.generation += time.perf_counter() - started
         started = time.perf_counter()
-        for key, ids in zip(moving, new_ids, strict=True):
+        oracle = (
+            next_turns(scripted_agent("oracle"), [groups[key][0] for key in moving], policy)
+            if limits.roll_in_to_departure
+            else [None] * len(moving)
+        )
+        for key, ids, oracle_turn in zip(moving, new_ids, oracle, strict=True):
             turn_ids, stopped = _first_turn(ids, eos_ids, limits.max_turn_tokens)
             text = tokenizer.decode(turn_ids[:-1] if stopped else turn_ids, skip_special_tokens=False)
-            if not stopped or parse_tagged(text).turn.is_final:
-                planned[key] = turn  # the group starts before the turn that would end its episode
+            departs = oracle_turn is not None and action_kind(text) != action_kind(oracle_turn[0])
+            if not stopped or departs or parse_tagged(text).turn.is_final:
+                planned[key] = turn  # the group starts before the turn that departs or ends the episode
                 continue
             for run in groups[key]:
                 run.act(text, stopped=True)
         times.sandbox += time.perf_counter() - started
+
+
+def _turn_left(run: EpisodeRun) -> bool:
+    """Whether a roll-in turn still leaves the episode a turn for the group's own rollouts."""
+    return not run.done and run.turns + 1 < run.episode.max_turns
 
 
 def _same_action(tokenizer: Any, ids: Sequence[int], target: Sequence[int]) -> bool:
@@ -314,15 +338,18 @@ class SandboxRollout:
         log_path: Path | None = None,
         guided_per_group: int = 0,
         contrast_per_group: int = 0,
+        greedy_roll_in: bool = False,
     ) -> None:
         """``scripted`` replaces sampling from the policy (scripted rollouts for tests and dry runs);
         ``log_path``, when given, gets one JSON line per rollout of the main process (see
         :func:`rollout_record`);
         ``guided_per_group`` rollouts of each group are written by the oracle (see :func:`guided_flags`),
-        the next ``contrast_per_group`` by the contrast agent (see :func:`contrast_flags`)."""
+        the next ``contrast_per_group`` by the contrast agent (see :func:`contrast_flags`);
+        ``greedy_roll_in`` decodes the policy's roll-in greedily, as the evaluation does."""
         self.scripted = scripted
         self.guided_per_group = guided_per_group
         self.contrast_per_group = contrast_per_group
+        self.greedy_roll_in = greedy_roll_in
         self.log_path = log_path
         self.settings = settings
         self.limits = limits
@@ -350,6 +377,7 @@ class SandboxRollout:
             policy=self.policy,
             guided=guided_flags(rows, self.guided_per_group),
             contrast=contrast_flags(rows, self.guided_per_group, self.contrast_per_group),
+            roll_in_generate=self._generator(trainer, greedy=True) if self.greedy_roll_in else None,
         )
         started = time.perf_counter()
         outcomes = [score(r.run, self.policy) for r in rollouts]
@@ -369,12 +397,12 @@ class SandboxRollout:
             **({"acts_as_oracle": [r.acts_as_oracle for r in rollouts]} if self.limits.oracle_turns else {}),
         }
 
-    def _generator(self, trainer: Any) -> Generate:
+    def _generator(self, trainer: Any, greedy: bool = False) -> Generate:
         if self.scripted is not None:
             return self.scripted
         if trainer.use_vllm:
             return _vllm_generator(trainer)
-        return _transformers_generator(trainer, self.generation_autocast)
+        return _transformers_generator(trainer, self.generation_autocast, greedy)
 
 
 def guided_flags(rows: Sequence[tuple[Scenario, int]], per_group: int) -> list[bool]:
@@ -459,7 +487,7 @@ def _log_rollout_metrics(trainer: Any, rollouts: Sequence[TokenRollout]) -> None
         log_metric(f"rollout/stop_{reason}", sum(r.run.stop_reason == reason for r in rollouts) / n)
 
 
-def _transformers_generator(trainer: Any, autocast: str) -> Generate:
+def _transformers_generator(trainer: Any, autocast: str, greedy: bool = False) -> Generate:
     import contextlib
     import copy
 
@@ -473,6 +501,9 @@ def _transformers_generator(trainer: Any, autocast: str) -> Generate:
         device = trainer.accelerator.device
         config = copy.deepcopy(trainer.generation_config)
         config.max_new_tokens = max_new_tokens
+        if greedy:
+            config.do_sample = False
+            config.temperature = config.top_p = config.top_k = config.min_p = None
         cast = (
             torch.autocast(device_type=device.type, dtype=torch.bfloat16)
             if autocast == "bf16"
