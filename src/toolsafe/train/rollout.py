@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from toolsafe.models.base import ChatModel
 from toolsafe.models.kv_reuse import common_prefix_length
 from toolsafe.policy import Policy
 from toolsafe.protocol import parse_tagged
@@ -135,9 +136,12 @@ def run_rollouts(
     times = times or RolloutTimes()
     started = time.perf_counter()
     runs = open_runs(rows, settings, prefixes, policy)
+    agents = {name: scripted_agent(name) for name in ("oracle", "contrast")}
     if limits.roll_in:
         times.sandbox += time.perf_counter() - started
-        roll_in(tokenizer, roll_in_generate or generate, runs, limits, eos_ids, times, policy)
+        roll_in(
+            tokenizer, roll_in_generate or generate, runs, limits, eos_ids, times, agents["oracle"], policy
+        )
         started = time.perf_counter()
     guided_rows = list(guided) or [False] * len(runs)
     contrast_rows = list(contrast) or [False] * len(runs)
@@ -148,7 +152,6 @@ def run_rollouts(
             TokenRollout(run, prompt, guided=is_guided, contrast=is_contrast, prompt_messages=len(run.chat))
         )
     end_of_turn = _end_of_turn_id(tokenizer, eos_ids)
-    agents = {name: scripted_agent(name) for name in ("oracle", "contrast")}
 
     def scripted_turns(agent_name: str, written: Sequence[TokenRollout]) -> list[list[int]]:
         texts = next_turns(agents[agent_name], [r.run for r in written], policy) if written else []
@@ -226,12 +229,13 @@ def roll_in(
     limits: RolloutLimits,
     eos_ids: frozenset[int],
     times: RolloutTimes,
+    oracle: ChatModel,
     policy: Policy | None = None,
 ) -> None:
     """Move each group's runs on by up to ``limits.roll_in`` turns the policy writes, so the group
     starts from a state the policy itself reaches: a seeded draw of 0 to ``roll_in`` turns per group
-    or, with ``limits.roll_in_to_departure``, every turn up to the first that acts otherwise than the
-    oracle (see :func:`action_kind`), where the policy's own episode goes wrong. One roll-in per group
+    or, with ``limits.roll_in_to_departure``, every turn up to the first that acts otherwise than
+    ``oracle`` (see :func:`action_kind`), where the policy's own episode goes wrong. One roll-in per group
     is replayed on all its runs, so they still share their state; its turns become prompt tokens (no
     loss). A turn that would end the episode (a final answer, one cut at the token limit, or the
     episode's last turn) is not taken: the group starts there instead."""
@@ -256,12 +260,12 @@ def roll_in(
         new_ids, _ = generate(contexts, limits.max_turn_tokens)
         times.generation += time.perf_counter() - started
         started = time.perf_counter()
-        oracle = (
-            next_turns(scripted_agent("oracle"), [groups[key][0] for key in moving], policy)
+        oracle_turns = (
+            next_turns(oracle, [groups[key][0] for key in moving], policy)
             if limits.roll_in_to_departure
             else [None] * len(moving)
         )
-        for key, ids, oracle_turn in zip(moving, new_ids, oracle, strict=True):
+        for key, ids, oracle_turn in zip(moving, new_ids, oracle_turns, strict=True):
             turn_ids, stopped = _first_turn(ids, eos_ids, limits.max_turn_tokens)
             text = tokenizer.decode(turn_ids[:-1] if stopped else turn_ids, skip_special_tokens=False)
             departs = oracle_turn is not None and action_kind(text) != action_kind(oracle_turn[0])
