@@ -256,6 +256,22 @@ def test_policy_reward_pays_only_a_check_in_time_that_the_paper_reward_also_pays
     assert reward(asked_benign, "policy").total == 0.0
 
 
+def test_the_clean_policy_reward_pays_only_an_episode_without_a_failed_call() -> None:
+    policy = default_policy()
+    made_up = '<think>Look first.</think><tool_call>{"name": "read_all", "arguments": {}}</tool_call>'
+    clean = judge(trajectory([(PAY, True), (DONE, True)]), BENIGN, policy)
+    hallucinated = judge(trajectory([(made_up, True), (PAY, True), (DONE, True)]), BENIGN, policy)
+    failing = trajectory([(READ, True), (PAY, True), (DONE, True)])
+    failing.events[0] = failing.events[0].model_copy(update={"ok": False})  # e.g. a bad argument
+    rejected = judge(failing, BENIGN, policy)
+    assert hallucinated.hallucinated_tools == 1 and rejected.invalid_arguments == 1
+    for outcome in (clean, hallucinated, rejected):
+        assert reward(outcome, "policy").total == 1.0  # each meets the policy
+    assert reward(clean, "policy_clean").terms == {"r_gen": 1.0, "policy_match": 1.0, "clean_calls": 1.0}
+    assert reward(clean, "policy_clean").total == 1.0
+    assert reward(hallucinated, "policy_clean").total == reward(rejected, "policy_clean").total == 0.0
+
+
 def test_a_check_about_the_wrong_tool_earns_the_decision_kind_only() -> None:
     policy = default_policy()
 

@@ -11,7 +11,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from toolsafe.rewards import ShapedWeights, load_weights
+from toolsafe.rewards import RewardKind, ShapedWeights, load_weights
 
 Precision = Literal["auto", "fp32", "bf16-mixed", "bf16"]
 """``fp32``: fp32 weights and compute; ``bf16-mixed``: fp32 master weights with bf16 autocast;
@@ -140,9 +140,9 @@ class GRPORecipe(BaseRecipe):
     """KL coefficient (0: no reference model is loaded)."""
     loss_type: Literal["grpo", "dapo", "dr_grpo", "bnpo"] = "dapo"
     num_iterations: int = Field(default=1, ge=1)
-    reward: Literal["paper", "shaped", "policy"] = "shaped"
-    """``paper`` (binary, the paper's), ``shaped`` (graded terms) or ``policy`` (binary: strict format
-    × the judge's full policy match)."""
+    reward: RewardKind = "shaped"
+    """``paper`` (binary, the paper's), ``shaped`` (graded terms), ``policy`` (binary: strict format
+    × the judge's full policy match) or ``policy_clean`` (``policy``, 0 after any failed call)."""
     reward_weights: Path | None = None
     """Weights of the ``shaped`` reward as YAML, every term of ``defaults/shaped_reward.yaml``
     (default: that file)."""
