@@ -18,10 +18,11 @@ def test_quickstart_runs_every_stage_once(tiny_checkpoint: Path, tmp_path: Path)
         eval_limit=7,
         eval_max_turns=2,
         eval_max_tokens=8,
-        sft_overrides=(("data", {"n": 4}), ("batch_size", 2), ("max_steps", 1)),
+        sft_overrides=(("data", {"n": 4}), ("batch_size", 2), ("max_steps", 1), ("save_steps", 1)),
         grpo_overrides=(
             ("data", {"n": 4}),
             ("max_steps", 1),
+            ("save_steps", 1),  # a resume checkpoint the finished stage then deletes
             ("batch_size", 3),
             ("num_generations", 3),  # the oracle, the contrast agent and one sample
             ("max_completion_length", 64),
@@ -41,6 +42,8 @@ def test_quickstart_runs_every_stage_once(tiny_checkpoint: Path, tmp_path: Path)
         assert metrics["complete"] and metrics["n_episodes"] == 7
     assert (out / "sft" / "final" / "config.json").is_file()
     assert (out / "grpo" / "final" / "config.json").is_file()
+    # a finished stage keeps final/ and its log, not the resume checkpoints
+    assert not list(out.glob("*/checkpoint-*")) and (out / "grpo" / "trainer_state.json").is_file()
     html = report.read_text()
     assert "policy_accuracy" in html and "after GRPO" in html
     assert "change against the run before" in html

@@ -18,6 +18,9 @@ def quickstart_command(
     ] = QuickstartConfig.eval_limit,
     sft_steps: Annotated[int | None, typer.Option(help="Override the SFT recipe's max_steps.")] = None,
     grpo_steps: Annotated[int | None, typer.Option(help="Override the GRPO recipe's max_steps.")] = None,
+    keep_checkpoints: Annotated[
+        bool, typer.Option(help="Keep the trainers' resume checkpoints (~1.6 GB each) after each stage.")
+    ] = False,
 ) -> None:
     """Evaluate SmolLM2 → SFT warm start → GRPO → evaluate again → one comparison report."""
     from toolsafe.quickstart import run_quickstart
@@ -27,6 +30,7 @@ def quickstart_command(
     config = QuickstartConfig(
         out=out,
         eval_limit=eval_limit,
+        keep_checkpoints=keep_checkpoints,
         sft_overrides=(("max_steps", sft_steps),) if sft_steps else (),
         grpo_overrides=(("max_steps", grpo_steps),) if grpo_steps else (),
     )

@@ -151,7 +151,9 @@ def checkpoint_step(checkpoint: str | Path) -> int:
 
 
 def save_final(trainer: Any, tokenizer: Any, out_dir: Path) -> Path:
-    """Save the trained model as a plain checkpoint (LoRA adapters merged) with its tokenizer."""
+    """Save the trained model as a plain checkpoint (LoRA adapters merged) with its tokenizer, and the
+    trainer's log as ``trainer_state.json`` in the run's output directory."""
+    trainer.save_state()
     model = trainer.accelerator.unwrap_model(trainer.model)
     if hasattr(model, "merge_and_unload"):
         model = model.merge_and_unload()
